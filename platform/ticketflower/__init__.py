@@ -1,0 +1,1 @@
+"""The TicketFlower Django service (the imperative shell around the kernel)."""

@@ -1,0 +1,1 @@
+"""Built-in plugin: the JsonLogic expression evaluator (default for conditions and transforms)."""

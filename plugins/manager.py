@@ -1,0 +1,55 @@
+"""The one plugin manager: built-ins first, then entry points of the group "ticketflower"."""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+import pluggy
+
+from plugins import hookspecs
+
+# Built-in plugins are registered exactly like third-party ones.
+BUILTIN_PLUGINS = ("plugins.jsonlogic",)
+
+
+def _disabled() -> set[str]:
+    raw = os.environ.get("TICKETFLOWER_DISABLE_PLUGINS", "")
+    return {name.strip() for name in raw.split(",") if name.strip()}
+
+
+@functools.cache
+def get_plugin_manager() -> pluggy.PluginManager:
+    """The process-wide plugin manager, loaded once."""
+    import importlib
+
+    pm = pluggy.PluginManager("ticketflower")
+    pm.add_hookspecs(hookspecs)
+    disabled = _disabled()
+    for modname in BUILTIN_PLUGINS:
+        name = modname.rsplit(".", 1)[-1]
+        if name not in disabled:
+            pm.register(importlib.import_module(modname), name=name)
+    for name in disabled:
+        pm.set_blocked(name)
+    if os.environ.get("TICKETFLOWER_LOAD_ENTRY_POINTS", "1") != "0":
+        pm.load_setuptools_entrypoints("ticketflower")
+    pm.check_pending()
+    return pm
+
+
+def evaluators() -> dict[str, Any]:
+    """Every registered expression evaluator by name."""
+    found: dict[str, Any] = {}
+
+    def register(name: str, evaluator: Any) -> None:
+        found[name] = evaluator
+
+    get_plugin_manager().hook.register_evaluators(register=register)
+    return found
+
+
+def default_evaluator() -> Any:
+    """The evaluator used for conditions and transforms (JsonLogic)."""
+    return evaluators()["jsonlogic"]
