@@ -1,9 +1,289 @@
-"""`ticketflower run|worker|tenant|...`: commands that need the database and Django."""
+"""`ticketflower run|test|worker|migrate|tenant|platform-admin`: the service commands.
+
+`run` and `test` are the README's two commands: they bring up PostgreSQL and Redis
+(embedded under .data/ unless DATABASE_URL / REDIS_URL are set) and then the service
+or the test suite. The other commands expect that environment to be set already.
+"""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+DEMO_SLUG = "demo"
+
+
+def _django() -> None:
+    """Set Django up in this process (commands that touch the database)."""
+    for path in (ROOT / "platform", ROOT):
+        if str(path) not in sys.path:
+            sys.path.insert(0, str(path))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ticketflower.settings")
+    import django
+
+    django.setup()
+
+
+def _data_dir() -> Path:
+    return Path(os.environ.get("TICKETFLOWER_DATA_DIR", ROOT / ".data"))
+
+
+def _manage(*args: str) -> None:
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, cwd=ROOT)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Set up and start everything: database, Redis, migrations, demo tenant, worker, server."""
+    from ticketflower.devservers import services
+
+    os.environ.setdefault("TICKETFLOWER_DEV", "1")
+    os.environ.setdefault("DEBUG", "1")
+    with services(_data_dir()) as env:
+        os.environ.update(env)
+        _manage("migrate", "--verbosity", "0")
+        subprocess.run(
+            [sys.executable, "-m", "ticketflower.cli", "tenant", "ensure-demo"],
+            check=True,
+            cwd=ROOT,
+        )
+        host = f"{DEMO_SLUG}.{os.environ.get('TICKETFLOWER_BASE_DOMAIN', 'localhost')}"
+        print(
+            f"[ticketflower] demo company at http://{host}:{args.port}/api/v1/ "
+            "- user admin / password admin (development only)",
+            flush=True,
+        )
+        children = [
+            subprocess.Popen(_worker_argv(processes=1, threads=4), cwd=ROOT),
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    str(ROOT / "manage.py"),
+                    "runserver",
+                    f"127.0.0.1:{args.port}",
+                    "--noreload",
+                ],
+                cwd=ROOT,
+            ),
+        ]
+        return _supervise(children)
+
+
+def _supervise(children: list[subprocess.Popen]) -> int:
+    """Wait until Ctrl-C, SIGTERM or a child exits; then stop every child."""
+    stopping = False
+
+    def stop(signum, frame):  # noqa: ARG001
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    code = 0
+    try:
+        while not stopping:
+            for child in children:
+                if child.poll() is not None:
+                    code = child.returncode or 0
+                    stopping = True
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        pass
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in children:
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    print("[ticketflower] stopped", flush=True)
+    return code
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    """Bring up the servers and run the whole test suite against them."""
+    from ticketflower.devservers import services
+
+    os.environ.setdefault("TICKETFLOWER_DEV", "1")
+    with services(_data_dir()) as env:
+        os.environ.update(env)
+        return subprocess.call([sys.executable, "-m", "pytest", *args.pytest_args], cwd=ROOT)
+
+
+def cmd_exec(args: argparse.Namespace) -> int:
+    """Bring up the servers, migrate, and run any command in that environment (benchmarks)."""
+    from ticketflower.devservers import services
+
+    os.environ.setdefault("TICKETFLOWER_DEV", "1")
+    argv = [a for a in args.argv if a != "--"] if args.argv[:1] == ["--"] else args.argv
+    with services(_data_dir()) as env:
+        os.environ.update(env)
+        _manage("migrate", "--verbosity", "0")
+        return subprocess.call(argv, cwd=ROOT)
+
+
+def _worker_argv(processes: int, threads: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "dramatiq",
+        "ticketflower.workers.actors",
+        "--processes",
+        str(processes),
+        "--threads",
+        str(threads),
+    ]
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run Dramatiq workers on the broker named by REDIS_URL."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ticketflower.settings")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT / "platform"), str(ROOT), env.get("PYTHONPATH", "")]
+    )
+    return subprocess.call(_worker_argv(args.processes, args.threads), cwd=ROOT, env=env)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:  # noqa: ARG001
+    """Migrate the public schema, the tenant template and every company."""
+    _manage("migrate")
+    return 0
+
+
+def cmd_tenant_create(args: argparse.Namespace) -> int:
+    """Create a company with its host and a tenant_admin user."""
+    _django()
+    from tenants.provisioning import ProvisioningError, create_tenant
+
+    password = args.password or os.environ.get("TICKETFLOWER_ADMIN_PASSWORD")
+    generated = False
+    if not password:
+        if sys.stdin.isatty():
+            password = getpass.getpass(f"Password for {args.admin}: ")
+        else:
+            password, generated = secrets.token_urlsafe(12), True
+    try:
+        created = create_tenant(
+            args.slug,
+            name=args.name,
+            domain=args.domain,
+            admin_username=args.admin,
+            admin_password=password,
+        )
+    except ProvisioningError as exc:
+        for pointer, message in exc.problems:
+            print(f"error: {pointer.lstrip('/') or 'request'}: {message}", file=sys.stderr)
+        return 1
+    company = created.company.schema_name
+    print(f"created company {company} at {created.domain}, admin {created.admin_username}")
+    if generated:
+        print(f"generated password: {password}")
+    return 0
+
+
+def cmd_tenant_ensure_demo(args: argparse.Namespace) -> int:  # noqa: ARG001
+    """Create the demo company with admin/admin unless it exists (development only)."""
+    _django()
+    from tenants.models import Company
+    from tenants.provisioning import create_tenant
+
+    if not Company.objects.filter(schema_name=DEMO_SLUG).exists():
+        create_tenant(
+            DEMO_SLUG, name="Demo company", admin_username="admin", admin_password="admin"
+        )
+    return 0
+
+
+def cmd_tenant_delete(args: argparse.Namespace) -> int:
+    """Drop a company's schema; needs --confirm SLUG."""
+    _django()
+    from tenants.provisioning import ProvisioningError, delete_tenant
+
+    try:
+        delete_tenant(args.slug, confirm=args.confirm or "")
+    except ProvisioningError as exc:
+        for pointer, message in exc.problems:
+            print(f"error: {pointer.lstrip('/') or 'request'}: {message}", file=sys.stderr)
+        return 1
+    print(f"deleted company {args.slug}")
+    return 0
+
+
+def cmd_tenant_list(args: argparse.Namespace) -> int:  # noqa: ARG001
+    """List companies and their hosts."""
+    _django()
+    from tenants.models import Company
+
+    for company in Company.objects.exclude(schema_name="public").prefetch_related("domains"):
+        hosts = ", ".join(d.domain for d in company.domains.all())
+        print(f"{company.schema_name}\t{company.name}\t{hosts}")
+    return 0
+
+
+def cmd_platform_admin(args: argparse.Namespace) -> int:
+    """Create or update a platform operator (a staff user of the public schema)."""
+    _django()
+    from django.contrib.auth.models import User
+
+    password = args.password or getpass.getpass(f"Password for {args.username}: ")
+    user, _ = User.objects.get_or_create(username=args.username)
+    user.is_staff = True
+    user.set_password(password)
+    user.save()
+    print(f"platform admin {user.username} ready")
+    return 0
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register the service subcommands."""
+    p = sub.add_parser("run", help="set up and start the whole service (development)")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(handler=cmd_run)
+
+    p = sub.add_parser("test", help="set up the servers and run the test suite")
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="arguments for pytest")
+    p.set_defaults(handler=cmd_test)
+
+    p = sub.add_parser("exec", help="run a command with the servers up and migrated")
+    p.add_argument("argv", nargs=argparse.REMAINDER, help="the command")
+    p.set_defaults(handler=cmd_exec)
+
+    p = sub.add_parser("worker", help="run Dramatiq workers")
+    p.add_argument("--processes", type=int, default=1)
+    p.add_argument("--threads", type=int, default=4)
+    p.set_defaults(handler=cmd_worker)
+
+    p = sub.add_parser("migrate", help="migrate every schema and the tenant template")
+    p.set_defaults(handler=cmd_migrate)
+
+    tenant = sub.add_parser("tenant", help="manage companies").add_subparsers(
+        dest="tenant_command", required=True, metavar="ACTION"
+    )
+    p = tenant.add_parser("create", help="create a company")
+    p.add_argument("slug")
+    p.add_argument("--domain", help="host name (default: SLUG.<base domain>)")
+    p.add_argument("--name")
+    p.add_argument("--admin", default="admin", help="username of its tenant_admin")
+    p.add_argument("--password", help="the admin's password (default: prompt or generate)")
+    p.set_defaults(handler=cmd_tenant_create)
+    p = tenant.add_parser("delete", help="drop a company's schema and data")
+    p.add_argument("slug")
+    p.add_argument("--confirm", help="repeat the slug to confirm")
+    p.set_defaults(handler=cmd_tenant_delete)
+    p = tenant.add_parser("list", help="list companies")
+    p.set_defaults(handler=cmd_tenant_list)
+    p = tenant.add_parser("ensure-demo", help="create the demo company (development)")
+    p.set_defaults(handler=cmd_tenant_ensure_demo)
+
+    p = sub.add_parser("platform-admin", help="create a platform operator")
+    p.add_argument("username")
+    p.add_argument("--password")
+    p.set_defaults(handler=cmd_platform_admin)

@@ -1,0 +1,5 @@
+import sys
+
+from ticketflower.cli import main
+
+sys.exit(main())

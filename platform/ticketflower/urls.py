@@ -1,0 +1,23 @@
+"""URLs of a company's host (tenant schema)."""
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from ticketflower.accounts.views import MeView, RoleViewSet, TokenView, UserViewSet
+
+router = DefaultRouter()
+router.register("users", UserViewSet, basename="user")
+router.register("roles", RoleViewSet, basename="role")
+
+urlpatterns = [
+    path("api/v1/auth/token/", TokenView.as_view(), name="auth-token"),
+    path("api/v1/me/", MeView.as_view(), name="me"),
+    path("api/v1/", include(router.urls)),
+    path("api/auth/", include("rest_framework.urls", namespace="rest_framework")),
+    path("", include("ticketflower.api.schema_urls")),
+]
+
+handler400 = "ticketflower.api.errors.handler400"
+handler403 = "ticketflower.api.errors.handler403"
+handler404 = "ticketflower.api.errors.handler404"
+handler500 = "ticketflower.api.errors.handler500"

@@ -1,0 +1,1 @@
+"""Dramatiq workers: the broker from REDIS_URL and the actors."""

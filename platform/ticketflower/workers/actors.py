@@ -1,0 +1,22 @@
+"""Dramatiq actors. `ticketflower worker` runs this module."""
+
+from __future__ import annotations
+
+import os
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ticketflower.settings")
+django.setup()
+
+import dramatiq  # noqa: E402
+
+from ticketflower.workers.broker import broker  # noqa: E402
+
+HEALTHCHECK_PREFIX = "ticketflower:healthcheck:"
+
+
+@dramatiq.actor(queue_name="default", max_retries=0)
+def healthcheck(token: str) -> None:
+    """Prove a worker is consuming the queue: echo the token into Redis for a minute."""
+    broker.client.set(HEALTHCHECK_PREFIX + token, os.getpid(), ex=60)

@@ -1,0 +1,1 @@
+"""Companies (tenants), their host names, and provisioning (public schema)."""

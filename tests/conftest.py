@@ -1,0 +1,53 @@
+"""Shared fixtures: two test companies created once per session by cloning the template.
+
+Tests that touch the database run against the real PostgreSQL named by DATABASE_URL
+(started by `make test`); nothing here mocks a server.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+TENANTS = ("alpha", "beta")
+PASSWORD = "correct-horse-battery"
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    if settings.configured:
+        # Hashing a password with 1,000,000 PBKDF2 rounds costs ~0.3 s; tests make many users.
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, migrated (template included), with the test companies."""
+    from tenants.provisioning import create_tenant
+
+    with django_db_blocker.unblock():
+        for slug in TENANTS:
+            create_tenant(slug, name=slug.title(), admin_username="admin", admin_password=PASSWORD)
+    yield
+
+
+@pytest.fixture
+def tenant_factory(db):
+    """Helpers to act inside a test company: make users with roles and API clients."""
+    from tests.helpers import TenantHelper
+
+    return TenantHelper
+
+
+@pytest.fixture
+def alpha(db):
+    from tests.helpers import TenantHelper
+
+    return TenantHelper("alpha")
+
+
+@pytest.fixture
+def beta(db):
+    from tests.helpers import TenantHelper
+
+    return TenantHelper("beta")

@@ -1,0 +1,43 @@
+"""Test helpers: acting as users of a test company through its host name."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, User
+from django_tenants.utils import schema_context
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+PASSWORD = "correct-horse-battery"
+
+
+class TenantHelper:
+    """One test company: its host, and users with roles and tokens in its schema."""
+
+    def __init__(self, slug: str):
+        self.slug = slug
+        self.host = f"{slug}.localhost"
+
+    def user(self, username: str, *roles: str) -> User:
+        with schema_context(self.slug):
+            user, _ = User.objects.get_or_create(username=username)
+            user.set_password(PASSWORD)
+            user.save()
+            for name in roles:
+                group, _ = Group.objects.get_or_create(name=name)
+                user.groups.add(group)
+            return user
+
+    def token(self, username: str, *roles: str) -> str:
+        user = self.user(username, *roles)
+        with schema_context(self.slug):
+            return Token.objects.get_or_create(user=user)[0].key
+
+    def client(self, username: str | None = None, *roles: str) -> APIClient:
+        """An API client on this company's host, authenticated by token when a user is named."""
+        client = APIClient(HTTP_HOST=self.host)
+        if username:
+            client.credentials(HTTP_AUTHORIZATION=f"Token {self.token(username, *roles)}")
+        return client
+
+    def anonymous(self) -> APIClient:
+        return APIClient(HTTP_HOST=self.host)
