@@ -1,0 +1,80 @@
+"""The workspace: its fields, the validity of written values, and merging writes.
+
+A written value must be valid against its property's schema resolved within the whole
+`fields_schema` (so `$ref`/`$defs` work); the root's `required` does not apply to a write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from jsonschema.validators import validator_for
+
+from kernel.problems import Problem, pointer
+
+# Checks one value; returns None when valid, else a message.
+ValueCheck = Callable[[Any], "str | None"]
+
+
+def field_checks(fields_schema: Mapping[str, Any]) -> dict[str, ValueCheck]:
+    """One value check per property of a (validated) fields_schema, built once."""
+    root_validator = validator_for(fields_schema)(fields_schema)
+    checks: dict[str, ValueCheck] = {}
+    for name, schema in (fields_schema.get("properties") or {}).items():
+        checks[name] = _check_for(root_validator.evolve(schema=schema))
+    return checks
+
+
+def _check_for(validator: Any) -> ValueCheck:
+    def check(value: Any) -> str | None:
+        # is_valid first: the fast path; only an invalid value pays for the message.
+        try:
+            if validator.is_valid(value):
+                return None
+            error = min(validator.iter_errors(value), key=lambda e: len(e.path), default=None)
+        except RecursionError:
+            return "value is nested too deeply to validate"
+        if error is None:
+            return "value is not valid"
+        where = "".join(f"/{p}" for p in error.path)
+        return f"{error.message}" + (f" (at {where})" if where else "")
+
+    return check
+
+
+def check_writes(
+    checks: Mapping[str, ValueCheck],
+    writes: Any,
+    allowed: Iterable[str] | None,
+    base: str,
+    what: str,
+) -> list[Problem]:
+    """Problems of a write (submission, output, correction): keys allowed, values valid.
+
+    `allowed` None means any schema field; `base` prefixes each problem's pointer.
+    """
+    if not isinstance(writes, Mapping):
+        return [Problem(base, f"{what} must be a JSON object, got {type(writes).__name__}")]
+    allowed_set = set(checks) if allowed is None else set(allowed)
+    problems = []
+    for key, value in writes.items():
+        where = base + pointer(key)
+        if key not in allowed_set:
+            if key not in checks:
+                problems.append(Problem(where, f"'{key}' is not a field of the workspace"))
+            else:
+                names = ", ".join(sorted(allowed_set)) or "none"
+                problems.append(Problem(where, f"'{key}' is not among the {what} fields ({names})"))
+            continue
+        message = checks[key](value)
+        if message is not None:
+            problems.append(Problem(where, f"invalid value for '{key}': {message}"))
+    return problems
+
+
+def merge(data: Mapping[str, Any], writes: Mapping[str, Any]) -> dict[str, Any]:
+    """The next iteration's workspace: a new dict, `writes` over `data` (values are shared)."""
+    merged = dict(data)
+    merged.update(writes)
+    return merged
