@@ -93,6 +93,11 @@ def create_tenant(
     All or nothing: PostgreSQL DDL is transactional, so a failure leaves no trace.
     """
     domain = domain or tenant_host(slug)
+    with schema_context("public"):
+        return _create_tenant(slug, name, domain, admin_username, admin_password)
+
+
+def _create_tenant(slug, name, domain, admin_username, admin_password) -> CreatedTenant:
     problems = check_new_tenant(slug, domain)
     if problems:
         raise ProvisioningError("The company cannot be created.", problems)
@@ -116,11 +121,16 @@ def delete_tenant(slug: str, *, confirm: str) -> None:
         raise ProvisioningError(
             "Deletion not confirmed.", [("/confirm", "Repeat the company's slug to delete it.")]
         )
-    company = Company.objects.filter(schema_name=slug).first()
-    if company is None or slug == "public":
-        raise ProvisioningError("No such company.", [("/slug", f"No company {slug!r}.")])
-    with transaction.atomic():
-        company.delete(force_drop=True)
+    with schema_context("public"):
+        company = Company.objects.filter(schema_name=slug).first()
+        if company is None or slug == "public":
+            raise ProvisioningError("No such company.", [("/slug", f"No company {slug!r}.")])
+        with transaction.atomic():
+            # Rows written earlier in this transaction leave deferred FK checks pending,
+            # and PostgreSQL refuses to drop tables with pending trigger events.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            company.delete(force_drop=True)
 
 
 def ensure_public_tenant() -> Company:

@@ -51,3 +51,21 @@ def beta(db):
     from tests.helpers import TenantHelper
 
     return TenantHelper("beta")
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_between_tests():
+    """Each test starts on the public schema, whatever the previous request left set."""
+    import sys
+
+    if "django.db" not in sys.modules:
+        yield
+        return
+    from django.conf import settings
+    from django.db import connection
+
+    if settings.configured:
+        connection.set_schema_to_public()
+    yield
+    if settings.configured:
+        connection.set_schema_to_public()

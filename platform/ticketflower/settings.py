@@ -73,6 +73,7 @@ TENANT_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "rest_framework.authtoken",
+    "ticketflower.definitions",
 ]
 INSTALLED_APPS = SHARED_APPS + [a for a in TENANT_APPS if a not in SHARED_APPS]
 
@@ -167,6 +168,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ticketflower.api.schema.add_error_responses",
+    ],
 }
 
 LOGGING = {

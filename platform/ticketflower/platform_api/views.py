@@ -79,7 +79,8 @@ class TenantViewSet(viewsets.ViewSet):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("confirm", str, required=True, description="The slug, repeated.")
+            OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The company's slug."),
+            OpenApiParameter("confirm", str, required=True, description="The slug, repeated."),
         ],
         responses={204: None},
         operation_id="platform_tenants_destroy",

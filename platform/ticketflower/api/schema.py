@@ -1,0 +1,64 @@
+"""OpenAPI post-processing: the one error shape, documented on every operation.
+
+Like Sentry's apidocs layer, errors are declared once here instead of per view.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR_COMPONENT = {
+    "type": "object",
+    "description": "Every 4xx answer (docs/errors.md).",
+    "properties": {
+        "type": {"type": "string", "description": "Stable machine name, e.g. validation_error."},
+        "detail": {"type": "string", "description": "A sentence for people."},
+        "errors": {
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/ErrorProblem"},
+        },
+    },
+    "required": ["type", "detail", "errors"],
+}
+PROBLEM_COMPONENT = {
+    "type": "object",
+    "properties": {
+        "pointer": {"type": "string", "description": "JSON pointer into the request body."},
+        "message": {"type": "string"},
+    },
+    "required": ["pointer", "message"],
+}
+
+_DESCRIPTIONS = {
+    "400": "Invalid request: every problem with its pointer.",
+    "401": "Not authenticated, or a credential of another company.",
+    "403": "No role that allows this.",
+    "404": "Not found (or not visible to you).",
+    "409": "The target's state does not allow this.",
+    "413": "The request body is too large.",
+    "415": "Unsupported content type.",
+}
+
+
+def add_error_responses(result: dict[str, Any], generator, request, public) -> dict[str, Any]:  # noqa: ARG001
+    """drf-spectacular postprocessing hook: add the Error schema and the usual error answers."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_COMPONENT
+    schemas["ErrorProblem"] = PROBLEM_COMPONENT
+    ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            codes = ["401", "403"]
+            if method in ("post", "put", "patch"):
+                codes += ["400", "413", "415"]
+            if "{" in path:
+                codes.append("404")
+            if operation.get("security") == [{}] or not operation.get("security", True):
+                codes = [c for c in codes if c not in ("401", "403")]
+            responses = operation.setdefault("responses", {})
+            for code in codes:
+                responses.setdefault(code, {"description": _DESCRIPTIONS[code], "content": ref})
+            for code, response in responses.items():
+                if code in _DESCRIPTIONS and "content" not in response:
+                    response["content"] = ref
+    return result

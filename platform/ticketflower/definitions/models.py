@@ -1,0 +1,166 @@
+"""Workflow definitions, adapted from the seed's SQL (../shared/seed/ticketflower-overview.md).
+
+No `company_id`: the schema is the company. Definition order (SEMANTICS.md) is kept by an
+explicit `position`; ties (which the API never creates) fall back to the id. Text columns
+that a bundle may leave out are nullable so that export then import gives back exactly
+what was stored (docs/decision-definitions-round-trip.md).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MinValueValidator
+from django.db import models
+
+FIELD_NAME_LENGTH = 100  # the seed's VARCHAR(100)[] field lists
+TITLE_LENGTH = 255
+
+
+class WorkflowStatus(models.TextChoices):
+    DRAFT = "DRAFT"
+    ACTIVE = "ACTIVE"
+    ARCHIVED = "ARCHIVED"
+
+
+class TaskType(models.TextChoices):
+    FORM = "FORM"
+    SYNC_ACTION = "SYNC_ACTION"
+    ASYNC_ACTION = "ASYNC_ACTION"
+
+
+class CompletionStatus(models.TextChoices):
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+
+def _field_names(**kwargs) -> ArrayField:
+    return ArrayField(models.CharField(max_length=FIELD_NAME_LENGTH), default=list, **kwargs)
+
+
+class Timestamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class WorkflowDefinition(Timestamped):
+    """A workflow: its workspace schema and, through its children, its tasks and endings.
+
+    Versions of one workflow share a `lineage`; `new-version` copies a workflow into the
+    same lineage with the next version number (docs/decision-definitions-versioning.md).
+    """
+
+    title = models.CharField(max_length=TITLE_LENGTH)
+    description = models.TextField(null=True, blank=True)
+    ext_ref = models.JSONField(null=True, blank=True)
+    fields_schema = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=16, choices=WorkflowStatus.choices, default=WorkflowStatus.DRAFT
+    )
+    version = models.PositiveIntegerField(default=1)
+    lineage = models.UUIDField(default=uuid.uuid4, editable=False, db_index=True)
+    previous_version = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_versions"
+    )
+    max_iterations = models.PositiveIntegerField(default=1000, validators=[MinValueValidator(1)])
+    display_layout = models.TextField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["lineage", "version"], name="workflow_lineage_version"),
+            models.CheckConstraint(
+                condition=models.Q(max_iterations__gte=1), name="workflow_max_iterations_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version} ({self.status})"
+
+    @property
+    def is_editable(self) -> bool:
+        """Only a DRAFT may change; ACTIVE and ARCHIVED definitions are immutable."""
+        return self.status == WorkflowStatus.DRAFT
+
+
+class WorkflowPart(Timestamped):
+    """What tasks, completions and ticket definitions share: a place in one workflow."""
+
+    position = models.PositiveIntegerField(default=0)
+    title = models.CharField(max_length=TITLE_LENGTH)
+    description = models.TextField(null=True, blank=True)
+    ext_ref = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["workflow_id", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TaskDefinition(WorkflowPart):
+    """A task: triggered when one of its input fields is written and its condition holds."""
+
+    workflow = models.ForeignKey(WorkflowDefinition, on_delete=models.CASCADE, related_name="tasks")
+    task_type = models.CharField(max_length=16, choices=TaskType.choices)
+    input_fields = _field_names()
+    output_fields = _field_names()
+    condition = models.JSONField(null=True, blank=True)
+    edit_layout = models.TextField(null=True, blank=True)
+    display_layout = models.TextField(null=True, blank=True)
+    action_url = models.TextField(null=True, blank=True)
+    input_transform = models.JSONField(null=True, blank=True)
+    output_transform = models.JSONField(null=True, blank=True)
+    timeout_seconds = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+
+    class Meta(WorkflowPart.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["workflow", "title"], name="task_title_per_workflow"),
+        ]
+
+
+class CompletionDefinition(WorkflowPart):
+    """A workflow completion (the seed's `workflow_completion`): how a workflow ends."""
+
+    workflow = models.ForeignKey(
+        WorkflowDefinition, on_delete=models.CASCADE, related_name="completions"
+    )
+    completion_status = models.CharField(max_length=16, choices=CompletionStatus.choices)
+    fields = _field_names()
+    condition = models.JSONField(null=True, blank=True)
+    display_layout = models.TextField(null=True, blank=True)
+
+    class Meta(WorkflowPart.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workflow", "title"], name="completion_title_per_workflow"
+            ),
+        ]
+
+
+class TicketDefinition(WorkflowPart):
+    """A ticket type: the fields a submission writes and the roles that may submit it."""
+
+    workflow = models.ForeignKey(
+        WorkflowDefinition, on_delete=models.CASCADE, related_name="tickets"
+    )
+    fields = _field_names()
+    company_role_access = _field_names()
+    edit_layout = models.TextField(null=True, blank=True)
+    display_layout = models.TextField(null=True, blank=True)
+
+    class Meta(WorkflowPart.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["workflow", "title"], name="ticket_title_per_workflow"),
+        ]
