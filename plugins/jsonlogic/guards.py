@@ -27,12 +27,12 @@ MAX_ITERATOR_NESTING = 3  # map/filter/reduce/all/some/none inside each other's 
 ITERATORS = frozenset({"map", "filter", "reduce", "all", "some", "none"})
 # name -> (min args, max args or None); an argument that is not an array counts as one.
 ARITY: dict[str, tuple[int, int | None]] = {
-    "if": (1, None),
-    "?:": (1, None),
+    "if": (0, None),  # {"if": []} is null in compatible.json
+    "?:": (0, None),
     "and": (1, None),
     "or": (1, None),
-    "!": (1, 1),
-    "!!": (1, 1),
+    "!": (0, 1),  # {"!": []} is true in json-logic-js and the newer suites
+    "!!": (0, 1),
     "==": (2, 2),
     "!=": (2, 2),
     "===": (2, 2),
