@@ -48,8 +48,8 @@ def migrate_template(verbosity: int = 0) -> None:
 
 
 def tenant_host(slug: str) -> str:
-    """The default host name of a company: <slug>.<base domain>."""
-    return f"{slug}.{settings.BASE_DOMAIN}"
+    """The default host name of a company: <slug>.<base domain> (host names take no "_")."""
+    return f"{slug.replace('_', '-')}.{settings.BASE_DOMAIN}"
 
 
 @dataclass
