@@ -22,7 +22,7 @@ def run(example: str, scenario: str) -> dict:
 def tasks(trace: dict) -> list[tuple]:
     return [
         (t["task"], t["status"], t["start_iteration"], t["end_iteration"]) for t in trace["tasks"]
-    ]  # noqa: E501
+    ]
 
 
 @pytest.mark.parametrize(
@@ -107,5 +107,5 @@ def test_it_support_analysis_reports_the_escalation_cycle():
     cycles = [f for f in analyze(definition) if f.kind == "cycle"]
     assert [c.message.split(" (")[0] for c in cycles] == [
         "cycle: Work ticket → Escalate → Work ticket"
-    ]  # noqa: E501
+    ]
     assert cycles[0].level == "info"

@@ -95,7 +95,7 @@ def test_each_write_event_creates_exactly_one_iteration_even_with_parallel_tasks
 def test_active_means_pending_open_or_in_progress():
     d = compile_(
         bundle(["s", "o"], [task("F", ["s"], ["o"]), task("S", ["s"], [], task_type="SYNC_ACTION")])
-    )  # noqa: E501
+    )
     run = Run(d, {"s": 1})
     assert [i["status"] for i in run.state["active"]] == ["OPEN", "PENDING"]
     run.send({"type": "task_started", "seq": run.seq("F")})
@@ -335,7 +335,7 @@ def test_empty_output_makes_an_iteration_that_triggers_nothing():
         ({"b": "x"}, "/output/b"),
         ({"zz": 1}, "/output/zz"),
         ([], "/output"),
-    ],  # noqa: E501
+    ],
 )
 def test_invalid_output_is_refused_with_a_clear_error_and_changes_nothing(output, pointer):
     run = Run(linear(), {"a": 1})
@@ -554,7 +554,7 @@ def test_failed_action_goes_error_with_task_update_error_and_no_end_iteration():
     errors = run.of("ticket_error", out)
     assert (
         errors[0]["error_type"] == "TASK_UPDATE" and errors[0]["message"] == "HTTP 404 from pricing"
-    )  # noqa: E501
+    )
 
 
 def test_cancelled_task_instance_keeps_end_iteration_null():

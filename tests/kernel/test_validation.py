@@ -1,0 +1,155 @@
+"""Bundle validation: every problem at once, each at a JSON pointer (BUNDLE.md)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from kernel.bundle import compile_bundle
+from kernel.problems import InvalidBundle
+from kernel.validation import validate
+from tests.kernel.builders import EVALUATOR, bundle, completion, task
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "order_fulfilment" / "bundle.json"
+
+
+def problems(b) -> dict[str, str]:
+    return {p.pointer: p.message for p in validate(b, EVALUATOR)}
+
+
+def good() -> dict:
+    return json.loads(EXAMPLE.read_text())
+
+
+def test_valid_bundle_has_no_problem():
+    assert validate(good(), EVALUATOR) == []
+
+
+def test_every_problem_is_reported_at_once_with_its_pointer():
+    b = good()
+    b["format"] = "v0"
+    b["workflow"]["max_iterations"] = 0
+    b["tasks"][0]["output_fields"] = ["quote", "nope"]
+    b["tasks"][1]["task_type"] = "EMAIL"
+    b["tasks"][1]["condition"] = {"and": [{"bogus": [1]}]}
+    b["tasks"][2]["action_url"] = "ftp://x"
+    b["completions"][0]["fields"] = []
+    b["tickets"][0]["fields"] = ["customer", "$"]
+    found = problems(b)
+    assert set(found) == {
+        "/format",
+        "/workflow/max_iterations",
+        "/tasks/0/output_fields/1",
+        "/tasks/1/task_type",
+        "/tasks/1/condition/and/0",
+        "/tasks/2/action_url",
+        "/completions/0/fields",
+        "/tickets/0/fields/1",
+    }
+    assert "bogus" in found["/tasks/1/condition/and/0"]
+
+
+@pytest.mark.parametrize(
+    "path,value,pointer",
+    [
+        (("workflow", "title"), None, "/workflow/title"),
+        (("workflow", "fields_schema"), None, "/workflow/fields_schema"),
+        (("tasks", 0, "title"), None, "/tasks/0/title"),
+        (("tasks", 0, "input_fields"), None, "/tasks/0/input_fields"),
+        (("tasks", 0, "action_url"), None, "/tasks/0/action_url"),
+        (("tasks", 0, "timeout_seconds"), 0, "/tasks/0/timeout_seconds"),
+        (("completions", 0, "completion_status"), "ON_HOLD", "/completions/0/completion_status"),
+        (("tickets", 0, "title"), "", "/tickets/0/title"),
+        (("tasks", 0, "input_transform"), [1], "/tasks/0/input_transform"),
+        (
+            ("tasks", 0, "output_transform"),
+            {"total": {"var": "body"}},
+            "/tasks/0/output_transform/total",
+        ),
+        (("tasks", 0, "conditon"), None, "/tasks/0/conditon"),
+    ],
+)
+def test_required_keys_types_and_ranges(path, value, pointer):
+    b = good()
+    target = b
+    for key in path[:-1]:
+        target = target[key]
+    if value is None and path[-1] != "conditon":
+        target.pop(path[-1], None)
+    else:
+        target[path[-1]] = value
+    assert pointer in problems(b)
+
+
+def test_titles_are_unique_among_tasks_completions_and_tickets():
+    b = good()
+    b["tasks"][1]["title"] = b["tasks"][0]["title"]
+    b["completions"][1]["title"] = b["completions"][0]["title"]
+    b["tickets"].append(copy.deepcopy(b["tickets"][0]))
+    found = problems(b)
+    assert {"/tasks/1/title", "/completions/1/title", "/tickets/1/title"} <= set(found)
+
+
+def test_fields_schema_is_checked_against_the_json_schema_meta_schema():
+    b = bundle({"x": {"type": "integr"}, "y": {"minimum": "zero"}})
+    found = problems(b)
+    assert "/workflow/fields_schema/properties/x/type" in found
+    assert "/workflow/fields_schema/properties/y/minimum" in found
+
+
+def test_fields_schema_must_be_an_object_schema_with_properties():
+    b = bundle(["x"])
+    b["workflow"]["fields_schema"] = {"type": "array"}
+    found = problems(b)
+    assert "/workflow/fields_schema/type" in found
+    assert "/workflow/fields_schema/properties" in found
+
+
+def test_field_names_must_be_schema_properties_and_dollar_is_illegal():
+    b = bundle(["x", "$"], [task("A", ["x", "y"], ["x"])], [completion("C", ["zz"])])
+    found = problems(b)
+    assert "/workflow/fields_schema/properties/$" in found
+    assert "/tasks/0/input_fields/1" in found
+    assert "/completions/0/fields/0" in found
+
+
+def test_unknown_operator_in_a_transform_is_a_problem_with_its_pointer():
+    b = good()
+    b["tasks"][0]["input_transform"]["lines"] = {"map": [{"var": "items"}, {"nope": []}]}
+    assert any(p.startswith("/tasks/0/input_transform/lines") for p in problems(b))
+
+
+def deep(n: int) -> dict:
+    expr: dict = {"var": "x"}
+    for _ in range(n):
+        expr = {"!": [expr]}
+    return expr
+
+
+def test_expression_nested_10000_deep_is_a_problem_not_a_recursion_error():
+    b = bundle(["x"], [task("A", ["x"], [], deep(10_000))])
+    assert "/tasks/0/condition" in problems(b)
+
+
+def test_expression_megabytes_long_is_a_problem_not_a_crash():
+    huge = {"in": [{"var": "x"}, [f"v{i}" for i in range(300_000)]]}
+    b = bundle(["x"], [task("A", ["x"], [], huge)])
+    found = problems(b)
+    assert found and all(p.startswith("/tasks/0/condition") for p in found)
+
+
+@pytest.mark.parametrize("document", [None, [], "x", 3, {"format": None, "tasks": "x"}])
+def test_any_json_gives_problems_never_an_exception(document):
+    assert validate(document, EVALUATOR)
+
+
+def test_compile_raises_invalid_bundle_with_every_problem():
+    b = good()
+    b["format"] = "x"
+    b["tasks"][0]["task_type"] = "x"
+    with pytest.raises(InvalidBundle) as raised:
+        compile_bundle(b, EVALUATOR)
+    assert len(raised.value.problems) == 2
