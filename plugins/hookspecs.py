@@ -1,6 +1,8 @@
-"""Hook specifications of TicketFlower plugins (project name "ticketflower").
+"""Hook specifications of TicketFlower plugins (pluggy project name "ticketflower").
 
-Each hook is documented in docs/plugins.md and has a test in tests/plugins/.
+Registration hooks hand the plugin a `register` callback (as llm's `register_models`),
+so the host owns the bookkeeping. Every hook is documented in docs/plugins.md and has a
+test in tests/plugins/ (enforced by tests/plugins/test_hook_discipline.py).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from typing import Any
 
 import pluggy
 
+from plugins.types import TaskEvent, TaskType
+
 hookspec = pluggy.HookspecMarker("ticketflower")
 hookimpl = pluggy.HookimplMarker("ticketflower")
 
@@ -17,3 +21,28 @@ hookimpl = pluggy.HookimplMarker("ticketflower")
 @hookspec
 def register_evaluators(register: Callable[[str, Any], None]) -> None:
     """Register expression evaluators: call register(name, evaluator) for each."""
+
+
+@hookspec
+def register_task_types(register: Callable[[TaskType], None]) -> None:
+    """Register task types: call register(TaskType(...)) for each type the plugin runs."""
+
+
+@hookspec
+def validate_task_settings(task: dict[str, Any], pointer: str) -> list[tuple[str, str]] | None:
+    """Problems with a task definition's type-specific settings, as (JSON pointer, message)."""
+
+
+@hookspec
+def task_started(event: TaskEvent) -> None:
+    """A task instance was created active; called after the step's transaction committed."""
+
+
+@hookspec
+def task_completed(event: TaskEvent) -> None:
+    """A task instance completed; called after the step's transaction committed."""
+
+
+@hookspec
+def task_failed(event: TaskEvent) -> None:
+    """A task instance went ERROR; called after the step's transaction committed."""

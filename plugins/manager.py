@@ -9,9 +9,10 @@ from typing import Any
 import pluggy
 
 from plugins import hookspecs
+from plugins.types import TaskEvent, TaskType
 
 # Built-in plugins are registered exactly like third-party ones.
-BUILTIN_PLUGINS = ("plugins.jsonlogic",)
+BUILTIN_PLUGINS = ("plugins.jsonlogic", "plugins.form_task", "plugins.http_action")
 
 
 def _disabled() -> set[str]:
@@ -53,3 +54,19 @@ def evaluators() -> dict[str, Any]:
 def default_evaluator() -> Any:
     """The evaluator used for conditions and transforms (JsonLogic)."""
     return evaluators()["jsonlogic"]
+
+
+def task_types() -> dict[str, TaskType]:
+    """Every registered task type by name."""
+    found: dict[str, TaskType] = {}
+
+    def register(task_type: TaskType) -> None:
+        found[task_type.name] = task_type
+
+    get_plugin_manager().hook.register_task_types(register=register)
+    return found
+
+
+def notify(moment: str, event: TaskEvent) -> None:
+    """Tell plugins a task instance started, completed or failed (after commit)."""
+    getattr(get_plugin_manager().hook, f"task_{moment}")(event=event)
