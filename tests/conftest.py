@@ -69,3 +69,29 @@ def _public_schema_between_tests():
     yield
     if settings.configured:
         connection.set_schema_to_public()
+
+
+@pytest.fixture
+def committed_tenant(django_db_setup, django_db_blocker):
+    """A fresh company whose writes really commit (for tests with threads or processes).
+
+    Not wrapped in a test transaction, and not flushed afterwards either: a flush would
+    truncate the shared tables (companies, domains). The company is dropped at the end.
+    """
+    import uuid
+
+    from tenants.provisioning import create_tenant, delete_tenant
+    from tests.helpers import TenantHelper
+
+    slug = f"c_{uuid.uuid4().hex[:10]}"
+    with django_db_blocker.unblock():
+        create_tenant(slug, admin_username="admin", admin_password=PASSWORD)
+        helper = TenantHelper(slug)
+        helper.host = f"{slug.replace('_', '-')}.localhost"
+        try:
+            yield helper
+        finally:
+            from django.db import connection
+
+            connection.set_schema_to_public()
+            delete_tenant(slug, confirm=slug)
