@@ -7,13 +7,18 @@ Why: the kernel evaluates a condition for every candidate task of every step (ta
 
 from __future__ import annotations
 
+import sys
 import timeit
+from pathlib import Path
 
-from json_logic import jsonLogic
-from json_logic.builtins import BUILTINS
+# The repository root first: bench/kernel.py would otherwise shadow the kernel package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from plugins.jsonlogic import EVALUATOR
-from plugins.jsonlogic.operations import OPERATIONS
+from json_logic import jsonLogic  # noqa: E402
+from json_logic.builtins import BUILTINS  # noqa: E402
+
+from plugins.jsonlogic import EVALUATOR  # noqa: E402
+from plugins.jsonlogic.operations import OPERATIONS  # noqa: E402
 
 CONTEXT = {
     "approved": False,

@@ -16,7 +16,8 @@ each step a fresh {"current", "accumulator"} object, as json-logic-js does; iter
 operators spend a per-evaluation step budget.
 
 A compiled node is a function (data, budget) -> value; `budget` is a one-item list
-holding the steps left for this evaluation (iterating operators only spend it).
+holding the steps left for this evaluation: iterating operators spend it per item, and
+operations spend it for long array or string arguments.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from plugins.jsonlogic.operations import OPERATIONS
 # Steps one evaluation may spend in iterating operators: each item costs the node count
 # of the per-item logic. At well under 1 µs a node this bounds an evaluation to well under a second.
 MAX_STEPS = 1_000_000
+# Arrays and strings up to this length are free arguments; longer ones cost length/8 steps.
+FREE_LENGTH = 64
 
 Node = Callable[[Any, list], Any]
 
@@ -93,20 +96,51 @@ def compile_node(expr: Any) -> Node:
     return _call(fn, [compile_node(arg) for arg in args])
 
 
+def _size_cost(budget: list, length: int) -> None:
+    """Operations on a long array or string (merge, in, cat, ==, conversions...) cost
+    O(length): charge one step per 8 items, so a loop over a growing accumulator (the
+    dedupe-by-reduce pattern) is bounded too, not just the number of iterations."""
+    budget[0] -= length >> 3
+    if budget[0] < 0:
+        raise _exhausted()
+
+
 def _call(fn: Callable[..., Any], parts: list[Node]) -> Node:
     n = len(parts)
     if n == 0:
         return lambda data, budget: fn(data)
     if n == 1:
         (a,) = parts
-        return lambda data, budget: fn(data, a(data, budget))
+
+        def call1(data: Any, budget: list) -> Any:
+            x = a(data, budget)
+            if (type(x) is list or type(x) is str) and len(x) > FREE_LENGTH:
+                _size_cost(budget, len(x))
+            return fn(data, x)
+
+        return call1
     if n == 2:
         a, b = parts
-        return lambda data, budget: fn(data, a(data, budget), b(data, budget))
-    if n == 3:
-        a, b, c = parts
-        return lambda data, budget: fn(data, a(data, budget), b(data, budget), c(data, budget))
-    return lambda data, budget: fn(data, *[part(data, budget) for part in parts])
+
+        def call2(data: Any, budget: list) -> Any:
+            x = a(data, budget)
+            y = b(data, budget)
+            if (type(x) is list or type(x) is str) and len(x) > FREE_LENGTH:
+                _size_cost(budget, len(x))
+            if (type(y) is list or type(y) is str) and len(y) > FREE_LENGTH:
+                _size_cost(budget, len(y))
+            return fn(data, x, y)
+
+        return call2
+
+    def call(data: Any, budget: list) -> Any:
+        args = [part(data, budget) for part in parts]
+        for x in args:
+            if (type(x) is list or type(x) is str) and len(x) > FREE_LENGTH:
+                _size_cost(budget, len(x))
+        return fn(data, *args)
+
+    return call
 
 
 _var = OPERATIONS["var"]

@@ -266,3 +266,47 @@ def test_step_budget_bounds_nested_iteration():
 )
 def test_fields_read(rule, expected):
     assert E.fields_read(rule) == expected
+
+
+DEDUPE = {
+    "reduce": [
+        {"var": "xs"},
+        {
+            "if": [
+                {"in": [{"var": "current"}, {"var": "accumulator"}]},
+                {"var": "accumulator"},
+                {"merge": [{"var": "accumulator"}, [{"var": "current"}]]},
+            ]
+        },
+        [],
+    ]
+}
+
+
+def test_work_on_long_arrays_is_charged_to_the_budget():
+    assert run(DEDUPE, {"xs": [1, 2, 1, 3, 2] * 100}) == [1, 2, 3]
+    assert len(run(DEDUPE, {"xs": list(range(500))})) == 500
+    start = time.perf_counter()
+    with pytest.raises(ExpressionError, match="steps"):
+        run(DEDUPE, {"xs": list(range(50_000))})
+    assert time.perf_counter() - start < 2
+
+
+def test_log_prints_nothing(capsys):
+    assert run({"log": "secret"}) == "secret"
+    assert capsys.readouterr().out == ""
+
+
+def test_operations_inside_an_object_of_several_keys_are_a_problem():
+    problems = E.check({"if": [True, {"a": {"var": "x"}, "b": 1}, 0]})
+    assert problems == [
+        ("/if/1/a", "operation 'var' inside an object of several keys is not evaluated")
+    ]
+    assert E.check({"in": [{"var": "x"}, [{"a": 1, "b": {"not_an_op": 2}}]]}) == []
+
+
+def test_compiled_results_do_not_alias_the_rule():
+    f = E.compile({"var": ["missing", [1, 2]]})
+    first = f({})
+    first.append(3)
+    assert f({}) == [1, 2]
