@@ -16,7 +16,7 @@ from ticketflower.workers.broker import broker  # noqa: E402
 HEALTHCHECK_PREFIX = "ticketflower:healthcheck:"
 
 
-@dramatiq.actor(queue_name="default", max_retries=0)
+@dramatiq.actor(queue_name="default", max_retries=0, tenant=False)
 def healthcheck(token: str) -> None:
     """Prove a worker is consuming the queue: echo the token into Redis for a minute."""
     broker.client.set(HEALTHCHECK_PREFIX + token, os.getpid(), ex=60)

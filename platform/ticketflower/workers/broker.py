@@ -1,4 +1,4 @@
-"""The Dramatiq broker, configured from REDIS_URL (imported before any actor is declared)."""
+"""The Dramatiq broker from REDIS_URL, with the tenant middleware (imported before actors)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,15 @@ import os
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
+from ticketflower.workers.tenancy import TenantMiddleware
 
-def configure_broker() -> dramatiq.Broker:
-    """Install the Redis broker named by REDIS_URL as Dramatiq's global broker."""
-    broker = RedisBroker(url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+
+def configure_broker(broker: dramatiq.Broker | None = None) -> dramatiq.Broker:
+    """Install the broker (Redis from REDIS_URL unless given) as Dramatiq's global broker."""
+    if broker is None:
+        broker = RedisBroker(url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    if not any(isinstance(m, TenantMiddleware) for m in broker.middleware):
+        broker.add_middleware(TenantMiddleware())
     dramatiq.set_broker(broker)
     return broker
 

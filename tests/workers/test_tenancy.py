@@ -1,0 +1,91 @@
+"""The tenant middleware: a message runs inside the schema it was sent from, and only there.
+
+Uses Dramatiq's StubBroker (the actor seam) with a real in-process Worker and the real
+PostgreSQL; the Redis path is covered by test_worker.py.
+"""
+
+import dramatiq
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
+from dramatiq.brokers.stub import StubBroker
+
+from ticketflower.workers.tenancy import OPTION, NoTenant, TenantMiddleware
+
+
+@pytest.fixture
+def stub():
+    broker = StubBroker()
+    broker.add_middleware(TenantMiddleware())
+    broker.emit_after("process_boot")
+    worker = dramatiq.Worker(broker, worker_timeout=50, worker_threads=1)
+    worker.start()
+    yield broker
+    worker.stop()
+    broker.close()
+
+
+def test_message_runs_in_the_schema_it_was_sent_from(db, stub):
+    seen = []
+
+    @dramatiq.actor(broker=stub, max_retries=0)
+    def where():
+        seen.append(connection.schema_name)
+
+    with schema_context("beta"):
+        message = where.send()
+    assert message.options[OPTION] == "beta"
+    stub.join(where.queue_name)
+    assert seen == ["beta"]
+
+
+def test_retries_keep_the_schema(db, stub):
+    seen = []
+
+    @dramatiq.actor(broker=stub, max_retries=2, min_backoff=1, max_backoff=5)
+    def flaky():
+        seen.append(connection.schema_name)
+        if len(seen) < 3:
+            raise RuntimeError("try again")
+
+    with schema_context("alpha"):
+        flaky.send()
+    stub.join(flaky.queue_name)
+    assert seen == ["alpha", "alpha", "alpha"]
+
+
+def test_sending_from_the_public_schema_is_refused(db, stub):
+    @dramatiq.actor(broker=stub)
+    def tenant_only():
+        pass
+
+    connection.set_schema_to_public()
+    with pytest.raises(NoTenant, match="company"):
+        tenant_only.send()
+    assert stub.queues[tenant_only.queue_name].qsize() == 0
+
+
+def test_message_naming_a_schema_that_is_no_company_is_skipped(db, stub):
+    seen = []
+
+    @dramatiq.actor(broker=stub, max_retries=0)
+    def victim():
+        seen.append(connection.schema_name)
+
+    for schema in ("public", "tenant_template", "nope"):
+        victim.send_with_options(**{OPTION: schema})
+    stub.join(victim.queue_name)
+    assert seen == []
+
+
+def test_public_actor_runs_in_public_schema(db, stub):
+    seen = []
+
+    @dramatiq.actor(broker=stub, tenant=False)
+    def platform_job():
+        seen.append(connection.schema_name)
+
+    with schema_context("alpha"):
+        platform_job.send()
+    stub.join(platform_job.queue_name)
+    assert seen == ["public"]
