@@ -19,20 +19,26 @@ from plugins.jsonlogic.compiler import MAX_STEPS, compile_node
 _FINITE_TYPES = (str, bool, int, type(None))
 
 
-def _reject_non_finite(value: Any) -> None:
-    """NaN and Infinity are not JSON: a result holding one is an error (json-logic-js
-    would return it; our results are written to JSON workspaces)."""
-    stack = [value]
+# A result may nest deeper than its rule and data only through reduce, e.g.
+# {"reduce": [xs, [{"var": "accumulator"}], []]}; json.dumps fails near 1,000 levels.
+MAX_RESULT_DEPTH = 500
+
+
+def _check_result(value: Any) -> None:
+    """A result must be JSON: no NaN or Infinity (json-logic-js would return them; our
+    results are written to JSON workspaces) and not nested beyond MAX_RESULT_DEPTH."""
+    stack = [(value, 1)]
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
         kind = type(item)
         if kind is float:
             if not math.isfinite(item):
                 raise ExpressionError(f"result is not a finite number ({item})")
-        elif kind is list:
-            stack.extend(item)
-        elif kind is dict:
-            stack.extend(item.values())
+        elif kind is list or kind is dict:
+            if depth > MAX_RESULT_DEPTH:
+                raise ExpressionError(f"result nests deeper than {MAX_RESULT_DEPTH} levels")
+            values = item if kind is list else item.values()
+            stack.extend((child, depth + 1) for child in values)
 
 
 class JsonLogicEvaluator:
@@ -69,7 +75,7 @@ class JsonLogicEvaluator:
             kind = type(result)
             if kind in _FINITE_TYPES:
                 return result
-            _reject_non_finite(result)
+            _check_result(result)
             return result
 
         return evaluate

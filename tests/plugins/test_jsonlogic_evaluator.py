@@ -310,3 +310,10 @@ def test_compiled_results_do_not_alias_the_rule():
     first = f({})
     first.append(3)
     assert f({}) == [1, 2]
+
+
+def test_results_nested_by_reduce_are_bounded():
+    rule = {"reduce": [{"var": "xs"}, [{"var": "accumulator"}], []]}
+    assert run(rule, {"xs": [1, 2]}) == [[[]]]
+    with pytest.raises(ExpressionError, match="nests deeper"):
+        run(rule, {"xs": list(range(2_000))})
