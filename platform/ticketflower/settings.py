@@ -167,7 +167,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "WorkflowStatusEnum": "ticketflower.definitions.models.WorkflowStatus",
+        "TaskTypeEnum": "ticketflower.definitions.models.TaskType",
+        "CompletionStatusEnum": "ticketflower.definitions.models.CompletionStatus",
+        "TraceStatusEnum": "ticketflower.definitions.openapi.TRACE_STATUS_CHOICES",
+        "FindingLevelEnum": "ticketflower.definitions.openapi.FINDING_LEVEL_CHOICES",
+        "BundleFormatEnum": "ticketflower.definitions.openapi.FORMAT_CHOICES",
+    },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -4,10 +4,18 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from ticketflower.accounts.views import MeView, RoleViewSet, TokenView, UserViewSet
+from ticketflower.definitions import views as definitions
 
 router = DefaultRouter()
 router.register("users", UserViewSet, basename="user")
 router.register("roles", RoleViewSet, basename="role")
+router.register("workflows", definitions.WorkflowViewSet, basename="workflow")
+router.register("task-definitions", definitions.TaskDefinitionViewSet, basename="task-definition")
+router.register("completions", definitions.CompletionDefinitionViewSet, basename="completion")
+router.register(
+    "ticket-definitions", definitions.TicketDefinitionViewSet, basename="ticket-definition"
+)
+router.register("bundles", definitions.BundleViewSet, basename="bundle")
 
 urlpatterns = [
     path("api/v1/auth/token/", TokenView.as_view(), name="auth-token"),

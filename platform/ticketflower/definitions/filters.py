@@ -1,0 +1,54 @@
+"""Filter sets of the definition endpoints (query parameters of the list views)."""
+
+from __future__ import annotations
+
+import django_filters
+
+from ticketflower.definitions.models import (
+    CompletionDefinition,
+    CompletionStatus,
+    TaskDefinition,
+    TaskType,
+    TicketDefinition,
+    WorkflowDefinition,
+    WorkflowStatus,
+)
+
+
+class WorkflowFilterSet(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=WorkflowStatus.choices)
+    title = django_filters.CharFilter(
+        lookup_expr="icontains", help_text="Part of the title, any case."
+    )
+    lineage = django_filters.UUIDFilter(help_text="Every version of one workflow.")
+
+    class Meta:
+        model = WorkflowDefinition
+        fields = ["status", "title", "lineage"]
+
+
+class _PartFilterSet(django_filters.FilterSet):
+    workflow = django_filters.NumberFilter(field_name="workflow_id", help_text="A workflow's id.")
+    title = django_filters.CharFilter(lookup_expr="icontains")
+
+
+class TaskDefinitionFilterSet(_PartFilterSet):
+    task_type = django_filters.ChoiceFilter(choices=TaskType.choices)
+
+    class Meta:
+        model = TaskDefinition
+        fields = ["workflow", "title", "task_type"]
+
+
+class CompletionDefinitionFilterSet(_PartFilterSet):
+    completion_status = django_filters.ChoiceFilter(choices=CompletionStatus.choices)
+
+    class Meta:
+        model = CompletionDefinition
+        fields = ["workflow", "title", "completion_status"]
+
+
+class TicketDefinitionFilterSet(_PartFilterSet):
+    class Meta:
+        model = TicketDefinition
+        fields = ["workflow", "title"]

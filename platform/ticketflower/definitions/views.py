@@ -1,0 +1,318 @@
+"""The workflow design API (issue 4; docs/api-design.md): declarative viewsets that parse
+input and hand it to services.py, which owns every write and every kernel call."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ticketflower.accounts.roles import role_names
+from ticketflower.api.serializers import StrictSerializer
+from ticketflower.definitions import bundles, services
+from ticketflower.definitions.filters import (
+    CompletionDefinitionFilterSet,
+    TaskDefinitionFilterSet,
+    TicketDefinitionFilterSet,
+    WorkflowFilterSet,
+)
+from ticketflower.definitions.models import (
+    CompletionDefinition,
+    TaskDefinition,
+    TicketDefinition,
+    WorkflowDefinition,
+    WorkflowStatus,
+)
+from ticketflower.definitions.openapi import (
+    BundleSerializer,
+    ReportSerializer,
+    ScenarioSerializer,
+    SimulationRequestSerializer,
+    TraceSerializer,
+)
+from ticketflower.definitions.permissions import DefinitionPermission, reads_everything
+from ticketflower.definitions.serializers import (
+    CompletionDefinitionSerializer,
+    TaskDefinitionSerializer,
+    TicketDefinitionSerializer,
+    WorkflowDetailSerializer,
+    WorkflowSerializer,
+)
+
+IMMUTABLE = OpenApiResponse(description="The workflow is ACTIVE or ARCHIVED: immutable.")
+INVALID_DEFINITION = OpenApiResponse(
+    description="The stored workflow has problems (type invalid_definition; pointers into its "
+    "bundle), or it is not in a status that allows this (type conflict)."
+)
+
+
+def _crud_schema(name: str, serializer: type, *, detail: type | None = None):
+    """The CRUD operations of a definition endpoint, documented once."""
+    writes = {409: IMMUTABLE}
+    return extend_schema_view(
+        list=extend_schema(summary=f"List {name}"),
+        retrieve=extend_schema(summary=f"One {name[:-1]}", responses=detail or serializer),
+        create=extend_schema(
+            summary=f"Create a {name[:-1]}", responses={201: detail or serializer, **writes}
+        ),
+        update=extend_schema(
+            summary=f"Replace a {name[:-1]}", responses={200: serializer, **writes}
+        ),
+        partial_update=extend_schema(
+            summary=f"Change a {name[:-1]}", responses={200: serializer, **writes}
+        ),
+        destroy=extend_schema(summary=f"Delete a {name[:-1]}", responses={204: None, **writes}),
+    )
+
+
+@_crud_schema("workflows", WorkflowSerializer, detail=WorkflowDetailSerializer)
+class WorkflowViewSet(viewsets.ModelViewSet):
+    """Workflow definitions: their own fields, their lifecycle and their bundles.
+
+    Only a DRAFT changes; ACTIVE and ARCHIVED workflows answer 409 to every edit.
+    """
+
+    queryset = WorkflowDefinition.objects.select_related("created_by").order_by("id")
+    serializer_class = WorkflowSerializer
+    permission_classes = [DefinitionPermission]
+    filterset_class = WorkflowFilterSet
+    search_fields = ["title", "description"]
+    ordering_fields = ["id", "title", "status", "version", "created_at", "updated_at"]
+    read_only_actions = ("simulate",)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "retrieve":
+            parts = ("tasks__created_by", "completions__created_by", "tickets__created_by")
+            queryset = queryset.prefetch_related(*parts)
+        return queryset
+
+    def get_serializer_class(self):
+        return {
+            "retrieve": WorkflowDetailSerializer,
+            "import_bundle": BundleSerializer,
+            "bundle": BundleSerializer,
+            "simulate": ScenarioSerializer,
+        }.get(self.action, WorkflowSerializer)
+
+    def _detail(self, workflow: WorkflowDefinition, code: int = status.HTTP_200_OK) -> Response:
+        workflow = (
+            self.get_queryset()
+            .prefetch_related("tasks", "completions", "tickets")
+            .get(pk=workflow.pk)
+        )
+        body = WorkflowDetailSerializer(workflow, context=self.get_serializer_context()).data
+        return Response(body, status=code)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.do_create_workflow(
+            created_by=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.do_update_workflow(
+            serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.do_delete_workflow(instance)
+
+    @extend_schema(
+        operation_id="workflows_import",
+        summary="Import a bundle as a new DRAFT workflow",
+        description="All or nothing: an invalid bundle is refused (400) with every problem, "
+        "each at a JSON pointer into the bundle, and nothing is stored.",
+        request=BundleSerializer,
+        responses={201: WorkflowDetailSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="import")
+    def import_bundle(self, request: Request) -> Response:
+        workflow = services.do_import_bundle(request.data, created_by=request.user)
+        return self._detail(workflow, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"],
+        operation_id="workflows_bundle_export",
+        summary="Export a workflow as a bundle",
+        responses={200: BundleSerializer},
+    )
+    @extend_schema(
+        methods=["PUT"],
+        operation_id="workflows_bundle_replace",
+        summary="Replace a DRAFT's whole content by a bundle",
+        description="All or nothing, like import; the workflow keeps its id and version.",
+        request=BundleSerializer,
+        responses={200: WorkflowDetailSerializer, 409: IMMUTABLE},
+    )
+    @action(detail=True, methods=["get", "put"], url_path="bundle")
+    def bundle(self, request: Request, pk: str | None = None) -> Response:
+        workflow = self.get_object()
+        if request.method == "GET":
+            return Response(bundles.to_bundle(workflow))
+        workflow = services.do_replace_bundle(workflow, request.data, created_by=request.user)
+        return self._detail(workflow)
+
+    @extend_schema(
+        operation_id="workflows_activate",
+        summary="Activate a DRAFT",
+        description="The kernel validates the workflow; with problems it stays DRAFT and the "
+        "answer (409, type invalid_definition) lists them. Other ACTIVE versions of the same "
+        "lineage become ARCHIVED.",
+        request=None,
+        responses={200: WorkflowDetailSerializer, 409: INVALID_DEFINITION},
+    )
+    @action(detail=True, methods=["post"])
+    def activate(self, request: Request, pk: str | None = None) -> Response:
+        return self._detail(services.do_activate_workflow(self.get_object()))
+
+    @extend_schema(
+        operation_id="workflows_archive",
+        summary="Archive a workflow",
+        description="No new tickets; running instances go on with this version.",
+        request=None,
+        responses={200: WorkflowDetailSerializer, 409: INVALID_DEFINITION},
+    )
+    @action(detail=True, methods=["post"])
+    def archive(self, request: Request, pk: str | None = None) -> Response:
+        return self._detail(services.do_archive_workflow(self.get_object()))
+
+    @extend_schema(
+        operation_id="workflows_new_version",
+        summary="Copy a workflow into a new DRAFT version",
+        request=None,
+        responses={201: WorkflowDetailSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="new-version")
+    def new_version(self, request: Request, pk: str | None = None) -> Response:
+        copy = services.do_new_version(self.get_object(), created_by=request.user)
+        return self._detail(copy, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        operation_id="workflows_analysis",
+        summary="Validation problems and analysis warnings of a workflow",
+        responses={200: ReportSerializer},
+    )
+    @action(detail=True, methods=["get"])
+    def analysis(self, request: Request, pk: str | None = None) -> Response:
+        return Response(services.workflow_report(self.get_object()))
+
+    @extend_schema(
+        operation_id="workflows_simulate",
+        summary="Run a scenario on a workflow",
+        description="Nothing is stored. A scenario step the API would refuse ends the trace "
+        "with status SCENARIO_ERROR (still 200).",
+        request=ScenarioSerializer,
+        responses={200: TraceSerializer, 409: INVALID_DEFINITION},
+    )
+    @action(detail=True, methods=["post"])
+    def simulate(self, request: Request, pk: str | None = None) -> Response:
+        return Response(services.simulate_workflow(self.get_object(), request.data))
+
+
+class PartViewSet(viewsets.ModelViewSet):
+    """Tasks, completions and ticket definitions of DRAFT workflows (409 otherwise)."""
+
+    permission_classes = [DefinitionPermission]
+    search_fields = ["title", "description"]
+    ordering_fields = ["id", "position", "title", "created_at", "updated_at"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.do_create_part(
+            self.queryset.model, created_by=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.do_update_part(
+            serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.do_delete_part(instance)
+
+
+@_crud_schema("task-definitions", TaskDefinitionSerializer)
+class TaskDefinitionViewSet(PartViewSet):
+    """Task definitions; `?workflow=ID` gives one workflow's tasks in definition order."""
+
+    queryset = TaskDefinition.objects.select_related("created_by")
+    serializer_class = TaskDefinitionSerializer
+    filterset_class = TaskDefinitionFilterSet
+
+
+@_crud_schema("completions", CompletionDefinitionSerializer)
+class CompletionDefinitionViewSet(PartViewSet):
+    """Workflow completions; `?workflow=ID` gives one workflow's in definition order."""
+
+    queryset = CompletionDefinition.objects.select_related("created_by")
+    serializer_class = CompletionDefinitionSerializer
+    filterset_class = CompletionDefinitionFilterSet
+
+
+@_crud_schema("ticket-definitions", TicketDefinitionSerializer)
+class TicketDefinitionViewSet(PartViewSet):
+    """Ticket definitions. Users without a designer or ticket_admin role see only those of
+    ACTIVE workflows that list one of their roles in `company_role_access`."""
+
+    queryset = TicketDefinition.objects.select_related("created_by")
+    serializer_class = TicketDefinitionSerializer
+    filterset_class = TicketDefinitionFilterSet
+    open_reads = True
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        user = self.request.user
+        if reads_everything(user):
+            return queryset
+        return queryset.filter(
+            workflow__status=WorkflowStatus.ACTIVE,
+            company_role_access__overlap=sorted(role_names(user)),
+        )
+
+
+class _SimulationInput(StrictSerializer):
+    bundle = serializers.JSONField()
+    scenario = serializers.JSONField()
+
+
+class BundleViewSet(viewsets.ViewSet):
+    """Bundles that are not stored: validate and analyze, or simulate."""
+
+    permission_classes = [DefinitionPermission]
+    read_only_actions = ("validate", "simulate")
+
+    def get_serializer_class(self):
+        return SimulationRequestSerializer if self.action == "simulate" else BundleSerializer
+
+    def get_serializer(self, *args, **kwargs):
+        # The browsable API's raw-data form asks for one.
+        return self.get_serializer_class()(*args, **kwargs)
+
+    @extend_schema(
+        operation_id="bundles_validate",
+        summary="Validate and analyze a bundle",
+        description="Always 200 for a JSON body: `valid`, every problem with its pointer, and "
+        "the analysis findings when the bundle is valid.",
+        request=BundleSerializer,
+        responses={200: ReportSerializer},
+    )
+    @action(detail=False, methods=["post"])
+    def validate(self, request: Request) -> Response:
+        return Response(services.report(request.data))
+
+    @extend_schema(
+        operation_id="bundles_simulate",
+        summary="Run a scenario on a bundle",
+        description="An invalid bundle is a 400 with pointers under /bundle.",
+        request=SimulationRequestSerializer,
+        responses={200: TraceSerializer},
+    )
+    @action(detail=False, methods=["post"])
+    def simulate(self, request: Request) -> Response:
+        data = _SimulationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        trace = services.simulate_bundle(
+            data.validated_data["bundle"], data.validated_data["scenario"]
+        )
+        return Response(trace)
