@@ -13,7 +13,7 @@ from typing import Any
 from kernel.expressions import Compiled, Evaluator
 from kernel.problems import InvalidBundle
 from kernel.validation import validate
-from kernel.workspace import ValueCheck, field_checks
+from kernel.workspace import field_checks
 
 DEFAULT_MAX_ITERATIONS = 1000
 
@@ -73,10 +73,6 @@ class Definition:
     field_checks: MappingProxyType  # field -> ValueCheck
     evaluator: Evaluator = field(repr=False, compare=False)
     bundle: Any = field(repr=False, compare=False)
-
-    def check_value(self, name: str) -> ValueCheck:
-        """The validity check of one workspace field."""
-        return self.field_checks[name]
 
 
 def _compile(expr: Any, evaluator: Evaluator) -> Compiled | None:

@@ -592,3 +592,38 @@ def test_explain_answers_why_a_task_did_or_did_not_run():
     run.complete("A", {"b": 1})
     lines = explain_task(run.of("iteration", run.effects), "B", ["b"])
     assert lines == ["iteration 1: b written; its condition held and it started"]
+
+
+# -- Event lifecycle -----------------------------------------------------------------
+
+
+def test_event_before_the_submission_and_a_second_submission_are_refused():
+    d = linear()
+    with pytest.raises(StepRefused) as refused:
+        step(d, None, {"type": "task_completed", "seq": 1, "output": {}})
+    assert refused.value.code == "bad_state"
+    run = Run(d, {"a": 1})
+    with pytest.raises(StepRefused) as refused:
+        run.send({"type": "ticket_submitted", "ticket": "T", "fields": {"a": 1}})
+    assert refused.value.code == "bad_state"
+
+
+def test_unknown_event_type_and_unknown_ticket_are_invalid():
+    d = linear()
+    for state, event in (
+        (None, {"type": "explode"}),
+        (None, {"type": "ticket_submitted", "ticket": "Nope", "fields": {}}),
+    ):
+        with pytest.raises(StepRefused) as refused:
+            step(d, state, event)
+        assert refused.value.code == INVALID
+
+
+def test_claiming_an_instance_already_in_progress_is_refused():
+    run = Run(linear(), {"a": 1})
+    run.send({"type": "task_started", "seq": 1})
+    with pytest.raises(StepRefused) as refused:
+        run.send({"type": "task_started", "seq": 1})
+    assert refused.value.code == NOT_ACTIVE
+    run.complete("A", {"b": 1})  # an IN_PROGRESS instance completes like any active one
+    assert run.state["iteration"] == 1

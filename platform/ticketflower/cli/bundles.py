@@ -47,8 +47,11 @@ def _load(path: str, what: str) -> Any:
 
 def _print(value: Any) -> None:
     try:
-        json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        text = json.dumps(value, indent=2, ensure_ascii=False)
+    except RecursionError:  # data parsed just under the limit, nested a few levels deeper
+        text = json.dumps([{"pointer": "", "message": "the result is nested too deeply to print"}])
+    try:
+        sys.stdout.write(text + "\n")
         sys.stdout.flush()
     except BrokenPipeError:  # `ticketflower simulate ... | head` is not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
