@@ -1,0 +1,79 @@
+"""One HTTP call of an action task, and what its outcome means for the task.
+
+Outcomes: `ok` (2xx with a JSON or empty body), `retry` (timeout, connection error,
+5xx: worth trying again with backoff) and `fail` (4xx, a refused destination, a body
+that is not JSON: trying again would not help).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from plugins.http_action.destinations import DestinationRefused, Network, check_destination
+from plugins.http_action.signing import IDEMPOTENCY_HEADER, signature_headers
+
+USER_AGENT = "TicketFlower-Actions/1"
+MAX_ANSWER_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # ok, retry, fail
+    message: str = ""
+    answer: dict[str, Any] = field(default_factory=dict)
+
+
+def call(
+    url: str,
+    payload: Any,
+    *,
+    secret: bytes,
+    idempotency_key: str,
+    timeout: float,
+    allowed: list[Network] | None = None,
+    allow_all: bool = False,
+    extra_headers: dict[str, str] | None = None,
+    client: httpx.Client | None = None,
+) -> Outcome:
+    """POST `payload` as signed JSON to `url` and classify the answer."""
+    try:
+        check_destination(url, allowed=allowed or (), allow_all=allow_all)
+    except DestinationRefused as exc:
+        return Outcome("fail", str(exc))
+    body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        IDEMPOTENCY_HEADER: idempotency_key,
+        **signature_headers(secret, int(time.time()), body),
+        **(extra_headers or {}),
+    }
+    own = client is None
+    client = client or httpx.Client(follow_redirects=False)
+    try:
+        response = client.post(url, content=body, headers=headers, timeout=timeout)
+    except httpx.TimeoutException:
+        return Outcome("retry", f"no answer from {url} within {timeout:g} s")
+    except httpx.TransportError as exc:
+        return Outcome("retry", f"cannot reach {url}: {exc.__class__.__name__}: {exc}")
+    finally:
+        if own:
+            client.close()
+    status = response.status_code
+    if status >= 500:
+        return Outcome("retry", f"{url} answered {status}")
+    if not 200 <= status < 300:
+        return Outcome("fail", f"{url} answered {status}: {response.text[:500]}")
+    if len(response.content) > MAX_ANSWER_BYTES:
+        return Outcome("fail", f"{url} answered more than {MAX_ANSWER_BYTES} bytes")
+    try:
+        parsed = response.json() if response.content else None
+    except ValueError:
+        return Outcome("fail", f"{url} answered {status} with a body that is not JSON")
+    answer = {"status": status, "headers": dict(response.headers), "body": parsed}
+    return Outcome("ok", answer=answer)

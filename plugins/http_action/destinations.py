@@ -1,0 +1,66 @@
+"""SSRF guard: action requests never reach private, loopback or link-local addresses
+unless the operator allows them (TICKETFLOWER_ACTIONS_ALLOW_PRIVATE, or a list of networks).
+
+The host name is resolved and every address it resolves to is checked, so a public
+name pointing at 127.0.0.1 is refused too. (A resolver answering differently between
+this check and the connection is not covered; deployments that need that should send
+actions through an egress proxy.)
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+
+class DestinationRefused(Exception):
+    """The action URL points somewhere actions may not go."""
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(spec: str) -> list[Network]:
+    """Networks from a comma-separated list such as "127.0.0.0/8,::1/128"."""
+    return [
+        ipaddress.ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip()
+    ]
+
+
+def _forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+    )
+
+
+def check_destination(
+    url: str, *, allowed: Iterable[Network] = (), allow_all: bool = False
+) -> None:
+    """Raise DestinationRefused unless `url` is http(s) and resolves only to permitted addresses."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise DestinationRefused(f"{url!r} is not an http or https URL")
+    if allow_all:
+        return
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise DestinationRefused(f"cannot resolve {parts.hostname!r}: {exc}") from None
+    allowed = list(allowed)
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        if _forbidden(address) and not any(address in net for net in allowed):
+            raise DestinationRefused(
+                f"{parts.hostname} resolves to {address}, a private, loopback or link-local "
+                "address; actions may not call it"
+            )
