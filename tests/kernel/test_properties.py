@@ -168,3 +168,68 @@ def test_iteration_count_never_exceeds_submission_plus_write_events(b, values, p
     trace = simulate(definition, scenario)
     writes = sum(1 for s in scenario["steps"] if "complete" in s or "write" in s)
     assert len(trace["iterations"]) == 1 + writes
+
+
+events_plan = st.lists(st.tuples(st.integers(0, 11), st.integers(0, 50), small), max_size=30)
+
+
+@SETTINGS
+@given(bundles(), st.lists(small, min_size=1, max_size=3), events_plan)
+def test_invariants_hold_with_claims_retries_and_cancellations(b, values, plan):
+    """Events a scenario cannot express (claim, retry, cancel) keep the same invariants."""
+    definition = compile_(b)
+    submitted = {name: values[i % len(values)] for i, name in enumerate(b["tickets"][0]["fields"])}
+    state, effects = step(
+        definition, None, {"type": "ticket_submitted", "ticket": "T", "fields": submitted}
+    )
+    errored: dict[int, str] = {}  # ERROR instances the platform would hold: seq -> task
+    numbers = []
+
+    def record(out):
+        for e in out:
+            if e["type"] == "iteration":
+                numbers.append(e["iteration"])
+            elif e["type"] in ("task_created", "task_status"):
+                if e["status"] == "ERROR":
+                    errored[e["seq"]] = e["task"]
+                else:
+                    errored.pop(e["seq"], None)
+                if e["status"] == "COMPLETED":
+                    assert e["start_iteration"] < e["end_iteration"]
+
+    record(effects)
+    for kind, pick, value in plan:
+        check_state(definition, state)
+        if state["status"] in ("COMPLETED", "CANCELLED"):
+            with pytest.raises(StepRefused):
+                step(definition, state, {"type": "admin_correction", "writes": {}})
+            break
+        active = state["active"]
+        if kind == 11:
+            event = {"type": "workflow_cancelled"}
+        elif kind in (9, 10) and errored:
+            seq = sorted(errored)[pick % len(errored)]
+            event = {
+                "type": "task_retried",
+                "seq": seq,
+                "instance": {"task": errored[seq], "status": "ERROR"},
+            }
+        elif kind < 9 and active:
+            inst = active[pick % len(active)]
+            if kind == 6:
+                event = {"type": "task_cancelled", "seq": inst["seq"]}
+            elif kind == 7 and inst["status"] != "IN_PROGRESS":
+                event = {"type": "task_started", "seq": inst["seq"]}
+            elif kind == 8:
+                event = {"type": "task_failed", "seq": inst["seq"], "message": "boom"}
+            else:
+                outputs = definition.tasks_by_title[inst["task"]].output_fields
+                output = {n: value + k for k, n in enumerate(outputs) if (pick >> k) & 1}
+                event = {"type": "task_completed", "seq": inst["seq"], "output": output}
+        else:
+            event = {"type": "admin_correction", "writes": {FIELDS[pick % len(FIELDS)]: value}}
+        state, effects = step(definition, state, event)
+        record(effects)
+        assert json.loads(json.dumps(effects)) == effects
+    assert numbers == list(range(len(numbers)))
+    assert state["iteration"] == numbers[-1]
