@@ -105,24 +105,33 @@ def _concurrent(facts: _Facts) -> set[tuple[str, str]]:
     """Pairs of task titles that can be active at once (a fixpoint over the trigger graph).
 
     X and Y overlap when one writer can trigger both in one step, or when Y is triggered
-    by some C != X that can complete while X is active.
+    by some C != X that can complete while X is active. A worklist visits each pair once.
     """
     tasks = facts.d.tasks
     sources = {t.title: facts.sources(t.input_fields) for t in tasks}
+    triggered_by: dict[str, list[str]] = {}  # writer -> tasks it can trigger
+    for t in tasks:
+        for source in sources[t.title]:
+            triggered_by.setdefault(source, []).append(t.title)
     pairs: set[tuple[str, str]] = set()
-    for a in tasks:
-        for b in tasks:
-            if a.title != b.title and sources[a.title] & sources[b.title]:
-                pairs.add((a.title, b.title))
-    changed = True
-    while changed:
-        changed = False
-        for x, c in list(pairs):
-            for y in tasks:
-                if c in sources[y.title] and c != x and (x, y.title) not in pairs:
-                    pairs.add((x, y.title))
-                    pairs.add((y.title, x))
-                    changed = True
+    work: list[tuple[str, str]] = []
+
+    def add(x: str, y: str) -> None:
+        for pair in ((x, y), (y, x)):
+            if pair not in pairs:
+                pairs.add(pair)
+                work.append(pair)
+
+    for group in triggered_by.values():
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                add(a, b)
+    while work:
+        x, c = work.pop()
+        if c == x:
+            continue
+        for y in triggered_by.get(c, ()):
+            add(x, y)
     return pairs
 
 

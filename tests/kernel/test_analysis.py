@@ -112,3 +112,15 @@ def test_bundle_without_ticket_is_reported():
     b = bundle(["x"], [task("A", ["x"], [])])
     b["tickets"] = []
     assert "no_ticket" in kinds(b)
+
+
+def test_task_started_by_a_sibling_while_another_runs_is_reported():
+    # A and B start together; B's completion starts C while A may still run: A, C share x.
+    b = bundle(
+        ["s", "b", "x"],
+        [task("A", ["s"], ["x"]), task("B", ["s"], ["b"]), task("C", ["b"], ["x"])],
+        [completion("E", ["x"])],
+        ticket_fields=["s"],
+    )
+    (shared,) = [f for f in analyze(compile_(b)) if f.kind == "shared_output"]
+    assert "'A' and 'C'" in shared.message
