@@ -50,7 +50,9 @@ def main() -> None:
     with connection.cursor() as cursor:
         for i in range(N):
             t0 = time.perf_counter()
-            cursor.execute("SELECT tf_clone_schema(%s, %s)", ["tenant_template", f"bclone_{run}_{i}"])
+            cursor.execute(
+                "SELECT tf_clone_schema(%s, %s)", ["tenant_template", f"bclone_{run}_{i}"]
+            )
             clone_times.append(time.perf_counter() - t0)
         for i in range(N):
             cursor.execute(f'DROP SCHEMA "bclone_{run}_{i}" CASCADE')
@@ -59,9 +61,7 @@ def main() -> None:
 
     provision = [t - h for t, h in zip(total_times, hash_times, strict=True)]
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_tables WHERE schemaname = 'tenant_template'"
-        )
+        cursor.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'tenant_template'")
         (tables,) = cursor.fetchone()
     print(f"tenants: {N}, tables per schema: {tables}, server: {connection.pg_version}")
     print(f"{'figure':<28}{'median s':>10}{'mean s':>10}{'max s':>10}{'total s':>10}")

@@ -16,6 +16,7 @@ BUILTIN_PLUGINS = ("plugins.jsonlogic", "plugins.form_task", "plugins.http_actio
 
 
 def _disabled() -> set[str]:
+    """Plugin names not to load (TICKETFLOWER_DISABLE_PLUGINS, comma-separated)."""
     raw = os.environ.get("TICKETFLOWER_DISABLE_PLUGINS", "")
     return {name.strip() for name in raw.split(",") if name.strip()}
 
@@ -70,3 +71,31 @@ def task_types() -> dict[str, TaskType]:
 def notify(moment: str, event: TaskEvent) -> None:
     """Tell plugins a task instance started, completed or failed (after commit)."""
     getattr(get_plugin_manager().hook, f"task_{moment}")(event=event)
+
+
+def loaded_plugins() -> list[dict[str, Any]]:
+    """What is loaded: each plugin's name, version, hooks it implements, and whether built in."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    pm = get_plugin_manager()
+    dists = {id(plugin): dist for plugin, dist in pm.list_plugin_distinfo()}
+    try:
+        own_version = version("ticketflower")
+    except PackageNotFoundError:
+        own_version = "unknown"
+    out = []
+    for name, plugin in sorted(pm.list_name_plugin(), key=lambda item: item[0]):
+        if plugin is None:
+            continue
+        dist = dists.get(id(plugin))
+        hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
+        out.append(
+            {
+                "name": name,
+                "version": dist.version if dist else own_version,
+                "package": dist.project_name if dist else "ticketflower",
+                "builtin": dist is None,
+                "hooks": hooks,
+            }
+        )
+    return out

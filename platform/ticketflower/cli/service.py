@@ -242,8 +242,21 @@ def cmd_platform_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plugins(args: argparse.Namespace) -> int:  # noqa: ARG001
+    """List the loaded plugins with versions and the hooks they implement (JSON)."""
+    import json
+
+    from plugins.manager import loaded_plugins
+
+    print(json.dumps(loaded_plugins(), indent=2))
+    return 0
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register the service subcommands."""
+    p = sub.add_parser("plugins", help="list the loaded plugins (no database)")
+    p.set_defaults(handler=cmd_plugins)
+
     p = sub.add_parser("run", help="set up and start the whole service (development)")
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(handler=cmd_run)

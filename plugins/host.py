@@ -1,0 +1,56 @@
+"""What plugins may ask of the host platform, without importing it.
+
+Dependencies point one way (platform → plugins → kernel), so plugins reach the
+platform only through this seam: the platform installs its `Host` at start-up
+(`ticketflower.runs.host`), plugins call `get_host()`. Every method runs inside the
+tenant schema of the event and goes through the platform's one kernel adapter.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from plugins.types import TaskEvent
+
+
+class TaskNotActive(Exception):
+    """The task instance is no longer active: the work was done (or dropped) already."""
+
+
+class Host(Protocol):
+    def task_context(self, event: TaskEvent) -> dict[str, Any]:
+        """{"task": the task definition in bundle form, "input": workspace at its start,
+        "data": the newest workspace, "ticket": {"id", "definition", "created_by"}}."""
+        ...
+
+    def start_task(self, event: TaskEvent) -> None:
+        """Mark a PENDING instance IN_PROGRESS (work handed to an outside system)."""
+        ...
+
+    def complete_task(self, event: TaskEvent, output: dict[str, Any]) -> None:
+        """Complete the instance with `output`; raises TaskNotActive if it is not active."""
+        ...
+
+    def fail_task(self, event: TaskEvent, message: str) -> None:
+        """Put the instance in ERROR with a TASK_UPDATE ticket error saying `message`."""
+        ...
+
+    def complete_later(self, event: TaskEvent, output: dict[str, Any]) -> None:
+        """Complete the instance on a worker, after the current transaction commits."""
+        ...
+
+
+_host: Host | None = None
+
+
+def install_host(host: Host | None) -> None:
+    """Called once by the platform at start-up (and by tests)."""
+    global _host
+    _host = host
+
+
+def get_host() -> Host:
+    """The installed host; plugins call this only from hooks and actors."""
+    if _host is None:
+        raise RuntimeError("no host platform installed: plugins run inside TicketFlower")
+    return _host

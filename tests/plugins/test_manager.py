@@ -1,0 +1,104 @@
+"""The plugin manager: built-ins registered like third parties, listing, disabling."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pluggy
+
+from plugins import manager
+from plugins.hookspecs import hookimpl
+from plugins.types import TaskEvent, TaskType
+
+
+def run_cli(*args, **env):
+    return subprocess.run(
+        [sys.executable, "-m", "ticketflower.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=60,
+    )
+
+
+def test_builtin_task_types_come_from_register_task_types():
+    types = manager.task_types()
+    assert types["FORM"].initial_status == "OPEN"
+    assert types["SYNC_ACTION"].initial_status == "PENDING"
+    assert types["ASYNC_ACTION"].plugin == "http_action"
+
+
+def test_register_evaluators_provides_jsonlogic_as_default():
+    assert "jsonlogic" in manager.evaluators()
+    assert manager.default_evaluator().compile({"==": [1, 1]})({}) is True
+
+
+def test_loaded_plugins_lists_builtins_with_versions_and_hooks():
+    listed = {p["name"]: p for p in manager.loaded_plugins()}
+    assert {"jsonlogic", "form_task", "http_action"} <= set(listed)
+    assert listed["jsonlogic"]["builtin"] is True
+    assert listed["jsonlogic"]["hooks"] == ["register_evaluators"]
+    assert listed["form_task"]["version"]
+
+
+def test_cli_lists_plugins_as_json():
+    result = run_cli("plugins")
+    assert result.returncode == 0, result.stderr
+    assert "http_action" in {p["name"] for p in json.loads(result.stdout)}
+
+
+def test_disabled_plugins_are_not_loaded():
+    result = run_cli("plugins", TICKETFLOWER_DISABLE_PLUGINS="http_action")
+    names = {p["name"] for p in json.loads(result.stdout)}
+    assert "http_action" not in names and "form_task" in names
+
+
+class Recorder:
+    def __init__(self):
+        self.events = []
+        self.problems_for = []
+
+    @hookimpl
+    def task_started(self, event):
+        self.events.append(("started", event.task_instance_id))
+
+    @hookimpl
+    def task_completed(self, event):
+        self.events.append(("completed", event.task_instance_id))
+
+    @hookimpl
+    def task_failed(self, event):
+        self.events.append(("failed", event.task_instance_id))
+
+    @hookimpl
+    def validate_task_settings(self, task, pointer):
+        if task.get("task_type") != "X":
+            return None
+        return [(pointer + "/x", "x is required")]
+
+    @hookimpl
+    def register_task_types(self, register):
+        register(TaskType(name="X", initial_status="PENDING", plugin="recorder"))
+
+
+def test_notify_calls_task_started_task_completed_task_failed():
+    pm = manager.get_plugin_manager()
+    recorder = Recorder()
+    pm.register(recorder, name="recorder")
+    try:
+        event = TaskEvent("alpha", 7, "FORM", "Approve", 3, "OPEN")
+        for moment in ("started", "completed", "failed"):
+            manager.notify(moment, event)
+        assert recorder.events == [("started", 7), ("completed", 7), ("failed", 7)]
+        assert manager.task_types()["X"].plugin == "recorder"
+        results = pm.hook.validate_task_settings(task={"task_type": "X"}, pointer="/tasks/0")
+        assert [("/tasks/0/x", "x is required")] in results
+    finally:
+        pm.unregister(name="recorder")
+    assert "X" not in manager.task_types()
+
+
+def test_hookimpl_marker_matches_project_name():
+    assert isinstance(hookimpl, pluggy.HookimplMarker)
+    assert hookimpl.project_name == "ticketflower"
