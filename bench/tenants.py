@@ -5,8 +5,10 @@ DATABASE_URL set: `.venv/bin/python bench/tenants.py`.
 
 Reports three figures per company, medians and totals:
 - clone: `tf_clone_schema` alone (the schema DDL + template rows, one SQL call);
-- provision: the whole `create_tenant` minus the admin's password hash;
-- hash: PBKDF2 of the admin password (Django's default, deliberately slow).
+- provision: the whole `create_tenant` (row, clone, domain, admin user, commit) with a
+  fast password hasher, so that the next figure is not counted twice;
+- hash: PBKDF2 of the admin password (Django's default, deliberately slow), which a
+  real `create_tenant` adds once.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ django.setup()
 
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.test import override_settings  # noqa: E402
 
 from tenants import provisioning  # noqa: E402
 
@@ -38,14 +41,16 @@ N = int(os.environ.get("BENCH_TENANTS", 20))
 def main() -> None:
     run = uuid.uuid4().hex[:6]
     slugs = [f"bench_{run}_{i}" for i in range(N)]
-    hash_times, total_times = [], []
-    for slug in slugs:
+    hash_times, provision = [], []
+    for _ in slugs:
         t0 = time.perf_counter()
         make_password("bench-password")
         hash_times.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        provisioning.create_tenant(slug, admin_password="bench-password")
-        total_times.append(time.perf_counter() - t0)
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        for slug in slugs:
+            t0 = time.perf_counter()
+            provisioning.create_tenant(slug, admin_password="bench-password")
+            provision.append(time.perf_counter() - t0)
     clone_times = []
     with connection.cursor() as cursor:
         for i in range(N):
@@ -59,7 +64,7 @@ def main() -> None:
     for slug in slugs:
         provisioning.delete_tenant(slug, confirm=slug)
 
-    provision = [t - h for t, h in zip(total_times, hash_times, strict=True)]
+    total_times = [p + h for p, h in zip(provision, hash_times, strict=True)]
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'tenant_template'")
         (tables,) = cursor.fetchone()
@@ -69,7 +74,7 @@ def main() -> None:
         ("clone (tf_clone_schema)", clone_times),
         ("provision (create_tenant)", provision),
         ("admin password hash", hash_times),
-        ("create_tenant incl. hash", total_times),
+        ("provision + hash", total_times),
     ):
         print(
             f"{name:<28}{statistics.median(values):>10.3f}{statistics.mean(values):>10.3f}"
