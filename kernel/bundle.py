@@ -6,19 +6,19 @@ is compiled once, so a step costs what it triggers, not what the workflow holds.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from kernel.expressions import Compiled, Evaluator
 from kernel.problems import InvalidBundle
-from kernel.validation import validate
+from kernel.validation import BUILTIN_TASK_TYPES, validate
 from kernel.workspace import field_checks
 
 DEFAULT_MAX_ITERATIONS = 1000
 
 # Status of a new instance per task type (SEMANTICS.md, "Task types").
-INITIAL_STATUS = {"FORM": "OPEN", "SYNC_ACTION": "PENDING", "ASYNC_ACTION": "PENDING"}
 
 
 @dataclass(frozen=True)
@@ -87,9 +87,14 @@ def _index(items: list[tuple[int, tuple[str, ...]]]) -> MappingProxyType:
     return MappingProxyType({name: tuple(ixs) for name, ixs in by_field.items()})
 
 
-def compile_bundle(bundle: Any, evaluator: Evaluator) -> Definition:
-    """Validate and compile a bundle; raises InvalidBundle with every problem when invalid."""
-    problems = validate(bundle, evaluator)
+def compile_bundle(
+    bundle: Any, evaluator: Evaluator, task_types: Mapping[str, str] = BUILTIN_TASK_TYPES
+) -> Definition:
+    """Validate and compile a bundle; raises InvalidBundle with every problem when invalid.
+
+    `task_types` maps each known task type to its instances' initial status.
+    """
+    problems = validate(bundle, evaluator, task_types)
     if problems:
         raise InvalidBundle(problems)
     workflow = bundle["workflow"]
@@ -102,7 +107,7 @@ def compile_bundle(bundle: Any, evaluator: Evaluator) -> Definition:
             output_fields=tuple(t["output_fields"]),
             condition=t.get("condition"),
             check=_compile(t.get("condition"), evaluator),
-            initial_status=INITIAL_STATUS[t["task_type"]],
+            initial_status=task_types[t["task_type"]],
             raw=t,
         )
         for i, t in enumerate(bundle.get("tasks") or [])

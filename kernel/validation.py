@@ -5,7 +5,8 @@ Never raises on any JSON input: a pathological expression or schema is a problem
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,7 +17,12 @@ from kernel.expressions import Evaluator
 from kernel.problems import Problem, pointer
 
 FORMAT = "ticketflower.bundle/v1"
-TASK_TYPES = ("FORM", "SYNC_ACTION", "ASYNC_ACTION")
+# Built-in task types and the status their instances start in. Plugins may add types:
+# callers pass the full mapping (plugins.bundles does), the kernel only reads it.
+BUILTIN_TASK_TYPES = MappingProxyType(
+    {"FORM": "OPEN", "SYNC_ACTION": "PENDING", "ASYNC_ACTION": "PENDING"}
+)
+TASK_TYPES = tuple(BUILTIN_TASK_TYPES)
 ACTION_TYPES = ("SYNC_ACTION", "ASYNC_ACTION")
 COMPLETION_STATUSES = ("COMPLETED", "CANCELLED")
 
@@ -44,9 +50,14 @@ TICKET_KEYS = {
 EXT_REF_KEYS = {"label", "desc", "uri"}
 
 
-def validate(bundle: Any, evaluator: Evaluator) -> list[Problem]:
-    """Every problem of a bundle, in document order; [] when it is valid."""
-    return list(_bundle(bundle, evaluator))
+def validate(
+    bundle: Any, evaluator: Evaluator, task_types: Mapping[str, str] = BUILTIN_TASK_TYPES
+) -> list[Problem]:
+    """Every problem of a bundle, in document order; [] when it is valid.
+
+    `task_types` maps each known task type to its instances' initial status.
+    """
+    return list(_bundle(bundle, evaluator, task_types))
 
 
 def _type_name(value: Any) -> str:
@@ -223,7 +234,7 @@ def _fields_schema(workflow: dict) -> tuple[list[Problem], set[str] | None]:
     return problems, {name for name in props if name != "$"}
 
 
-def _bundle(bundle: Any, evaluator: Evaluator) -> Iterator[Problem]:
+def _bundle(bundle: Any, evaluator: Evaluator, task_types: Mapping[str, str]) -> Iterator[Problem]:
     if not isinstance(bundle, dict):
         yield Problem("", f"a bundle must be a JSON object, got {_type_name(bundle)}")
         return
@@ -245,7 +256,9 @@ def _bundle(bundle: Any, evaluator: Evaluator) -> Iterator[Problem]:
         yield from _positive_int(workflow, "max_iterations", "/workflow")
         schema_problems, fields = _fields_schema(workflow)
         yield from schema_problems
-    yield from _section(bundle, "tasks", lambda t, at, seen: _task(t, at, seen, fields, evaluator))
+    yield from _section(
+        bundle, "tasks", lambda t, at, seen: _task(t, at, seen, fields, evaluator, task_types)
+    )
     yield from _section(
         bundle, "completions", lambda c, at, seen: _completion(c, at, seen, fields, evaluator)
     )
@@ -269,13 +282,18 @@ def _section(bundle: dict, key: str, check) -> Iterator[Problem]:
 
 
 def _task(
-    task: dict, at: str, seen: dict, fields: set[str] | None, evaluator: Evaluator
+    task: dict,
+    at: str,
+    seen: dict,
+    fields: set[str] | None,
+    evaluator: Evaluator,
+    task_types: Mapping[str, str],
 ) -> Iterator[Problem]:
     yield from _unknown_keys(task, TASK_KEYS, at)
     yield from _title(task, at, seen, "task")
     task_type = task.get("task_type")
-    if task_type not in TASK_TYPES:
-        yield Problem(at + "/task_type", f"'task_type' must be one of {', '.join(TASK_TYPES)}")
+    if not isinstance(task_type, str) or task_type not in task_types:
+        yield Problem(at + "/task_type", f"'task_type' must be one of {', '.join(task_types)}")
     for key in ("description", "edit_layout", "display_layout"):
         yield from _optional_string(task, key, at)
     yield from _ext_ref(task, at)

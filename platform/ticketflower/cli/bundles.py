@@ -14,10 +14,9 @@ import sys
 from typing import Any
 
 from kernel.analysis import analyze
-from kernel.bundle import compile_bundle
 from kernel.problems import InvalidBundle, Problem
 from kernel.simulate import simulate
-from kernel.validation import validate
+from plugins.bundles import compile_definition, validate_bundle
 
 
 class _Unreadable(Exception):
@@ -62,23 +61,17 @@ def _problems(problems: list[Problem]) -> int:
     return 1 if problems else 0
 
 
-def _evaluator() -> Any:
-    from plugins.manager import default_evaluator  # the CLI, not the kernel, picks the plugin
-
-    return default_evaluator()
-
-
 def _validate(args: argparse.Namespace) -> int:
     try:
         bundle = _load(args.bundle, "bundle")
     except _Unreadable as exc:
         return _problems([exc.problem])
-    return _problems(validate(bundle, _evaluator()))
+    return _problems(validate_bundle(bundle))
 
 
 def _analyze(args: argparse.Namespace) -> int:
     try:
-        definition = compile_bundle(_load(args.bundle, "bundle"), _evaluator())
+        definition = compile_definition(_load(args.bundle, "bundle"))
     except _Unreadable as exc:
         return _problems([exc.problem])
     except InvalidBundle as exc:
@@ -89,7 +82,7 @@ def _analyze(args: argparse.Namespace) -> int:
 
 def _simulate(args: argparse.Namespace) -> int:
     try:
-        definition = compile_bundle(_load(args.bundle, "bundle"), _evaluator())
+        definition = compile_definition(_load(args.bundle, "bundle"))
         scenario = _load(args.scenario, "scenario")
     except _Unreadable as exc:
         return _problems([exc.problem])
