@@ -39,6 +39,19 @@ class Host(Protocol):
         """Complete the instance on a worker, after the current transaction commits."""
         ...
 
+    def signing_secret(self, event: TaskEvent) -> bytes:
+        """The company's secret for signing outbound requests."""
+        ...
+
+    def issue_callback(self, event: TaskEvent) -> str:
+        """A fresh single-use, expiring callback URL for the instance."""
+        ...
+
+    def action_settings(self) -> dict[str, Any]:
+        """{"max_retries", "min_backoff_ms", "max_backoff_ms", "default_timeout",
+        "max_timeout", "allowed" (networks), "allow_all"}."""
+        ...
+
 
 _host: Host | None = None
 

@@ -182,6 +182,24 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# HTTP actions (plugins/http_action): retries with exponential backoff, SSRF guard, callbacks.
+ACTION_MAX_RETRIES = int(os.environ.get("TICKETFLOWER_ACTION_MAX_RETRIES", 5))
+ACTION_MIN_BACKOFF_MS = int(os.environ.get("TICKETFLOWER_ACTION_MIN_BACKOFF_MS", 500))
+ACTION_MAX_BACKOFF_MS = int(os.environ.get("TICKETFLOWER_ACTION_MAX_BACKOFF_MS", 60_000))
+ACTION_DEFAULT_TIMEOUT_SECONDS = int(os.environ.get("TICKETFLOWER_ACTION_TIMEOUT", 30))
+ACTION_MAX_TIMEOUT_SECONDS = 120
+# Private, loopback and link-local destinations are refused unless listed here
+# (comma-separated networks, e.g. "127.0.0.0/8") or all allowed (development only).
+ACTION_ALLOWED_NETWORKS = os.environ.get("TICKETFLOWER_ACTIONS_ALLOWED_NETWORKS", "")
+ACTION_ALLOW_PRIVATE = env_bool("TICKETFLOWER_ACTIONS_ALLOW_PRIVATE")
+ACTION_CALLBACK_TTL_SECONDS = int(os.environ.get("TICKETFLOWER_CALLBACK_TTL", 7 * 24 * 3600))
+ACTION_CALLBACK_URL_TEMPLATE = os.environ.get(
+    "TICKETFLOWER_CALLBACK_URL_TEMPLATE", "http://{domain}:8000/api/v1/callbacks/{token}/"
+)
+# Dramatiq's Redis broker: a worker that dies (kill -9) has its messages re-delivered
+# once its heartbeat is this old.
+BROKER_HEARTBEAT_TIMEOUT_MS = int(os.environ.get("TICKETFLOWER_BROKER_HEARTBEAT_MS", 60_000))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

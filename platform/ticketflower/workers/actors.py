@@ -1,4 +1,9 @@
-"""Dramatiq actors. `ticketflower worker` runs this module."""
+"""The worker's entry module: `ticketflower worker` runs `dramatiq ticketflower.workers.actors`.
+
+It sets Django up, configures the broker (tenant middleware included), then imports
+every module that declares actors; the order matters, hence no import sorting here.
+"""
+# isort: skip_file
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ django.setup()
 import dramatiq  # noqa: E402
 
 from ticketflower.workers.broker import broker  # noqa: E402
+from ticketflower.workers.tasks import complete_task_instance  # noqa: E402, F401
+import plugins.http_action.actors  # noqa: E402, F401
 
 HEALTHCHECK_PREFIX = "ticketflower:healthcheck:"
 

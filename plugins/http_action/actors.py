@@ -1,0 +1,130 @@
+"""The Dramatiq actor that runs SYNC_ACTION and ASYNC_ACTION instances.
+
+Imported lazily (by the hook and by the worker), after the platform configured the
+broker. Delivery is at least once, so the actor is idempotent: it does nothing for an
+instance that is no longer active, every request carries the same Idempotency-Key for
+the instance, and a second completion is refused by the kernel (TaskNotActive).
+Retries are Dramatiq's (Retries middleware, exponential backoff): the actor raises
+ActionRetry for a retryable outcome until the last attempt, which fails the task.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from typing import Any
+
+import dramatiq
+from dramatiq.middleware import CurrentMessage
+
+from plugins.host import TaskNotActive, get_host
+from plugins.http_action.calls import call
+from plugins.http_action.transforms import TransformError, input_body, output_values
+from plugins.manager import default_evaluator
+from plugins.types import TaskEvent
+
+log = logging.getLogger("ticketflower.actions")
+ACTIVE = ("PENDING", "OPEN", "IN_PROGRESS")
+CALLBACK_HEADER = "X-TicketFlower-Callback-URL"
+
+
+class ActionRetry(Exception):
+    """A retryable outcome (timeout, connection error, 5xx): Dramatiq retries with backoff."""
+
+
+def _attempt() -> int:
+    message = CurrentMessage.get_current_message()
+    return message.options.get("retries", 0) if message is not None else 0
+
+
+def run(event: TaskEvent, attempt: int) -> str:
+    """One attempt at an action instance; returns what happened (for logs and tests)."""
+    host = get_host()
+    context = host.task_context(event)
+    if context["status"] not in ACTIVE:
+        return "skipped: not active"
+    task = context["task"]
+    settings = host.action_settings()
+    evaluator = default_evaluator()
+    extra: dict[str, Any] = {"task_instance": event.task_instance_id, "ticket": context["ticket"]}
+    headers: dict[str, str] = {}
+    if event.task_type == "ASYNC_ACTION":
+        extra["callback_url"] = headers[CALLBACK_HEADER] = host.issue_callback(event)
+    try:
+        body = input_body(
+            task.get("input_transform"), context["input"], task["input_fields"], evaluator, extra
+        )
+    except TransformError as exc:
+        host.fail_task(event, f"input transform failed: {exc}")
+        return "failed: input transform"
+    timeout = min(
+        task.get("timeout_seconds") or settings["default_timeout"], settings["max_timeout"]
+    )
+    outcome = call(
+        task["action_url"],
+        body,
+        secret=host.signing_secret(event),
+        idempotency_key=f"{event.schema_name}:{event.workflow_instance_id}:{event.task_instance_id}",
+        timeout=timeout,
+        allowed=settings["allowed"],
+        allow_all=settings["allow_all"],
+        extra_headers=headers,
+    )
+    if outcome.kind == "retry":
+        if attempt < settings["max_retries"]:
+            raise ActionRetry(outcome.message)
+        host.fail_task(event, f"{outcome.message} (gave up after {attempt + 1} attempts)")
+        return "failed: retries exhausted"
+    if outcome.kind == "fail":
+        host.fail_task(event, outcome.message)
+        return "failed"
+    if event.task_type == "ASYNC_ACTION":
+        # The answer only acknowledges the request; the output comes by the callback.
+        try:
+            host.start_task(event)
+        except TaskNotActive:
+            pass  # the callback already arrived and completed it
+        return "waiting for callback"
+    answer = dict(outcome.answer, input=context["input"], data=context["data"])
+    try:
+        output = output_values(
+            task.get("output_transform"), answer, task["output_fields"], evaluator
+        )
+    except TransformError as exc:
+        host.fail_task(event, f"output transform failed: {exc}")
+        return "failed: output transform"
+    try:
+        host.complete_task(event, output)
+    except TaskNotActive:
+        return "skipped: completed already"
+    return "completed"
+
+
+def _event(payload: dict[str, Any]) -> TaskEvent:
+    return TaskEvent(**payload)
+
+
+@dramatiq.actor(
+    queue_name="actions",
+    max_retries=1_000,  # bounded by the actor itself from ACTION_MAX_RETRIES
+    min_backoff=500,
+    max_backoff=60_000,
+    time_limit=180_000,
+    throws=(TaskNotActive,),
+)
+def run_action(payload: dict[str, Any]) -> None:
+    """Run one action instance (payload: a TaskEvent as a dict)."""
+    event = _event(payload)
+    result = run(event, _attempt())
+    log.info("action %s of %s: %s", event.task_instance_id, event.schema_name, result)
+
+
+def enqueue(event: TaskEvent) -> None:
+    """Send the instance to the workers, stamped with its company's schema."""
+    settings = get_host().action_settings()
+    run_action.send_with_options(
+        args=(asdict(event),),
+        tenant_schema=event.schema_name,
+        min_backoff=settings["min_backoff_ms"],
+        max_backoff=settings["max_backoff_ms"],
+    )
