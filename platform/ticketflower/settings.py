@@ -167,6 +167,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The API speaks JSON; form parsers exist for the browsable API only. Documenting them
+    # too gives each body three media types, which generated clients handle badly.
+    "PARSER_WHITELIST": ["ticketflower.api.parsers.LimitedJSONParser"],
     "ENUM_NAME_OVERRIDES": {
         "WorkflowStatusEnum": "ticketflower.definitions.models.WorkflowStatus",
         "TaskTypeEnum": "ticketflower.definitions.models.TaskType",
@@ -199,6 +202,8 @@ ACTION_CALLBACK_URL_TEMPLATE = os.environ.get(
 # Dramatiq's Redis broker: a worker that dies (kill -9) has its messages re-delivered
 # once its heartbeat is this old.
 BROKER_HEARTBEAT_TIMEOUT_MS = int(os.environ.get("TICKETFLOWER_BROKER_HEARTBEAT_MS", 60_000))
+# How many broker commands in a million run that maintenance (Dramatiq's default: 1,000).
+BROKER_MAINTENANCE_CHANCE = int(os.environ.get("TICKETFLOWER_BROKER_MAINTENANCE_CHANCE", 1_000))
 
 LOGGING = {
     "version": 1,

@@ -19,6 +19,7 @@ def configure_broker(broker: dramatiq.Broker | None = None) -> dramatiq.Broker:
         broker = RedisBroker(
             url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
             heartbeat_timeout=settings.BROKER_HEARTBEAT_TIMEOUT_MS,
+            maintenance_chance=settings.BROKER_MAINTENANCE_CHANCE,
         )
     if not any(isinstance(m, TenantMiddleware) for m in broker.middleware):
         broker.add_middleware(TenantMiddleware())
