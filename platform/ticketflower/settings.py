@@ -74,6 +74,7 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "rest_framework.authtoken",
     "ticketflower.definitions",
+    "ticketflower.runs",
 ]
 INSTALLED_APPS = SHARED_APPS + [a for a in TENANT_APPS if a not in SHARED_APPS]
 
@@ -177,6 +178,10 @@ SPECTACULAR_SETTINGS = {
         "TraceStatusEnum": "ticketflower.definitions.openapi.TRACE_STATUS_CHOICES",
         "FindingLevelEnum": "ticketflower.definitions.openapi.FINDING_LEVEL_CHOICES",
         "BundleFormatEnum": "ticketflower.definitions.openapi.FORMAT_CHOICES",
+        "WorkflowInstanceStatusEnum": "ticketflower.runs.models.WorkflowStatus",
+        "TaskInstanceStatusEnum": "ticketflower.runs.models.TaskStatus",
+        "TicketErrorTypeEnum": "ticketflower.runs.models.ErrorType",
+        "TicketErrorStatusEnum": "ticketflower.runs.models.ErrorStatus",
     },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "POSTPROCESSING_HOOKS": [

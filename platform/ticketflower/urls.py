@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from ticketflower.accounts.views import MeView, RoleViewSet, TokenView, UserViewSet
 from ticketflower.api.plugins import PluginListView
 from ticketflower.definitions import views as definitions
+from ticketflower.runs import views as runs
 
 router = DefaultRouter()
 router.register("users", UserViewSet, basename="user")
@@ -17,6 +18,11 @@ router.register(
     "ticket-definitions", definitions.TicketDefinitionViewSet, basename="ticket-definition"
 )
 router.register("bundles", definitions.BundleViewSet, basename="bundle")
+router.register("tickets", runs.TicketViewSet, basename="ticket")
+router.register("workflow-instances", runs.WorkflowInstanceViewSet, basename="workflow-instance")
+router.register("tasks", runs.TaskViewSet, basename="task")
+router.register("ticket-errors", runs.TicketErrorViewSet, basename="ticket-error")
+router.register("files", runs.FileViewSet, basename="file")
 
 urlpatterns = [
     path("api/v1/auth/token/", TokenView.as_view(), name="auth-token"),

@@ -1,0 +1,473 @@
+"""The one adapter that runs kernel steps on the database (ARCHITECTURE.md, Runtime).
+
+Every write path of a workflow run comes here: the ticket submission (`submit`) and
+every later event (`run`). A step
+
+1. locks the workflow instance row (`SELECT ... FOR UPDATE`), which serializes the steps
+   of one instance, so iteration numbers stay contiguous under concurrency;
+2. loads only what the step needs: the kernel's small state (newest iteration's data and
+   the active instances) from that same row — never the history;
+3. calls `kernel.step.step`; a refusal becomes a 400 (`invalid`) or a 409 (the rest) and
+   changes nothing;
+4. applies the effects in the same transaction with bulk writes (one iteration row, new
+   task instances, status changes, ticket errors, the instance's new state);
+5. schedules the plugin notifications with `transaction.on_commit`.
+
+The compiled kernel `Definition` is cached per company schema and workflow version:
+ACTIVE and ARCHIVED definitions are immutable (docs/decision-runs-definition-cache.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from kernel import events as kernel_events
+from kernel.bundle import Definition, compile_bundle
+from kernel.events import INVALID, StepRefused
+from kernel.state import ACTIVE_STATUSES
+from kernel.step import step
+from kernel.workspace import check_writes
+from plugins.manager import default_evaluator, notify
+from plugins.types import TaskEvent
+from ticketflower.api.errors import Conflict, ProblemError
+from ticketflower.definitions import bundles
+from ticketflower.definitions.models import TicketDefinition, WorkflowDefinition
+from ticketflower.runs.models import (
+    TaskInstance,
+    TaskStatus,
+    TicketError,
+    TicketInstance,
+    WorkflowData,
+    WorkflowInstance,
+)
+
+log = logging.getLogger("ticketflower.runs")
+
+CACHE_SIZE = 512
+
+
+# ---------------------------------------------------------------- compiled definitions
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A workflow version compiled for the kernel, with the ids of its parts by title."""
+
+    workflow_id: int
+    version: int
+    definition: Definition
+    task_ids: dict[str, int]
+    completion_ids: dict[str, int]
+
+
+_cache: OrderedDict[tuple[str, int], Compiled] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def compiled(workflow: WorkflowDefinition | int) -> Compiled:
+    """The compiled definition of a workflow version (cached; compiled on first use).
+
+    Keyed by schema and workflow id: ids repeat across companies, never within one, and
+    a workflow that has instances is ACTIVE or ARCHIVED, hence immutable.
+    """
+    workflow_id = workflow if isinstance(workflow, int) else workflow.pk
+    key = (connection.schema_name, workflow_id)
+    with _cache_lock:
+        found = _cache.get(key)
+        if found is not None:
+            _cache.move_to_end(key)
+            return found
+    if isinstance(workflow, int):
+        workflow = WorkflowDefinition.objects.get(pk=workflow_id)
+    tasks = bundles.parts(workflow, "tasks")
+    completions = bundles.parts(workflow, "completions")
+    bundle = {
+        "format": "ticketflower.bundle/v1",
+        "workflow": bundles.workflow_entry(workflow),
+        "tasks": [bundles.part_entry(t) for t in tasks],
+        "completions": [bundles.part_entry(c) for c in completions],
+        "tickets": [bundles.part_entry(t) for t in bundles.parts(workflow, "tickets")],
+    }
+    result = Compiled(
+        workflow_id=workflow_id,
+        version=workflow.version,
+        definition=compile_bundle(bundle, default_evaluator()),
+        task_ids={t.title: t.pk for t in tasks},
+        completion_ids={c.title: c.pk for c in completions},
+    )
+    with _cache_lock:
+        _cache[key] = result
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return result
+
+
+def clear_cache() -> None:
+    """Forget every compiled definition (tests)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+# ---------------------------------------------------------------- refusals
+
+
+def refusal(refused: StepRefused, pointers: dict[str, str] | None = None) -> ProblemError:
+    """The API error of a refused step: 400 for invalid input, 409 for the rest.
+
+    `pointers` maps a kernel pointer prefix (relative to the event, e.g. "/writes") onto
+    where the value sits in the request body (e.g. "/data").
+    """
+    problems = []
+    for problem in refused.problems:
+        where = problem.pointer
+        for prefix, replacement in (pointers or {}).items():
+            if where == prefix or where.startswith(prefix + "/"):
+                where = replacement + where[len(prefix) :]
+                break
+        problems.append((where, problem.message))
+    if refused.code == INVALID:
+        return ProblemError("The request breaks the workflow's definition.", problems)
+    detail = "; ".join(message for _, message in problems) or refused.code
+    return Conflict(detail[:1].upper() + detail[1:] + ".", problems)
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass
+class StepResult:
+    """What a step did: the locked instance as saved, its effects and the rows it wrote."""
+
+    instance: WorkflowInstance
+    effects: list[dict]
+    iteration: WorkflowData | None = None
+    created: list[TaskInstance] = field(default_factory=list)
+    errors: list[TicketError] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- the step
+
+
+def submit(
+    ticket_definition: TicketDefinition, fields: Any, *, user: Any = None
+) -> tuple[TicketInstance, StepResult]:
+    """Create a ticket and its workflow instance, and run the submission step.
+
+    Invalid fields are refused (400, pointers under /fields) before anything is written.
+    """
+    workflow = ticket_definition.workflow
+    comp = compiled(workflow)
+    definition = comp.definition
+    ticket_def = definition.tickets.get(ticket_definition.title)
+    if ticket_def is None:  # cannot happen for a stored ACTIVE workflow: a bug, not input
+        raise Conflict("The ticket definition is not part of its workflow's definition.")
+    # The kernel checks this again in the step; checking first means a refused
+    # submission writes (and rolls back) nothing at all.
+    problems = check_writes(definition.field_checks, fields, ticket_def.fields, "/fields", "ticket")
+    if problems:
+        raise refusal(StepRefused(INVALID, problems))
+    user_id = getattr(user, "pk", None)
+    with transaction.atomic():
+        instance = WorkflowInstance.objects.create(
+            workflow_id=comp.workflow_id, definition_version=comp.version
+        )
+        ticket = TicketInstance.objects.create(
+            ticket_definition=ticket_definition, workflow_instance=instance, created_by_id=user_id
+        )
+        # $.ticket.definition is the ticket definition's title, as in a simulation
+        # (docs/decision-runs-ticket-context.md).
+        event = kernel_events.ticket_submitted(
+            ticket_definition.title, fields, ticket_id=ticket.pk, created_by=user_id
+        )
+        try:
+            state, effects = step(definition, None, event)
+        except StepRefused as refused:
+            raise refusal(refused) from None
+        result = _apply(comp, instance, ticket, state, effects, user=user)
+    instance.ticket = ticket
+    return ticket, result
+
+
+def run(
+    instance_id: int,
+    event: dict[str, Any] | Callable[[WorkflowInstance], dict[str, Any]],
+    *,
+    user: Any = None,
+    known: dict[int, int] | None = None,
+    extra: dict[int, dict[str, Any]] | None = None,
+    pointers: dict[str, str] | None = None,
+) -> StepResult:
+    """Run one event on a workflow instance, atomically, under its row lock.
+
+    `event` may be a function of the locked instance (to read rows consistently under the
+    lock). `known` maps seqs to task-instance ids the caller already has; `extra` adds
+    column values to a task instance's status change (its output, its assignee).
+    """
+    with transaction.atomic():
+        instance = (
+            WorkflowInstance.objects.select_for_update(of=("self",))
+            .select_related("ticket")
+            .get(pk=instance_id)
+        )
+        comp = compiled(instance.workflow_id)
+        if callable(event):
+            event = event(instance)
+        try:
+            state, effects = step(comp.definition, instance.state, event)
+        except StepRefused as refused:
+            raise refusal(refused, pointers) from None
+        return _apply(
+            comp, instance, instance.ticket, state, effects, user=user, known=known, extra=extra
+        )
+
+
+# ---------------------------------------------------------------- applying effects
+
+
+def _apply(
+    comp: Compiled,
+    instance: WorkflowInstance,
+    ticket: TicketInstance,
+    state: dict[str, Any],
+    effects: list[dict],
+    *,
+    user: Any = None,
+    known: dict[int, int] | None = None,
+    extra: dict[int, dict[str, Any]] | None = None,
+) -> StepResult:
+    """Persist one step's effects; the caller's transaction makes them all or nothing."""
+    now = timezone.now()
+    result = StepResult(instance=instance, effects=effects)
+    ids: dict[int, int] = dict(known or {})
+    user_id = getattr(user, "pk", None)
+    iteration_effect = None
+    created: list[dict] = []
+    changes: list[dict] = []
+    errors: list[dict] = []
+    for effect in effects:
+        kind = effect["type"]
+        if kind == "iteration":
+            iteration_effect = effect
+        elif kind == "task_created":
+            created.append(effect)
+        elif kind == "task_status":
+            changes.append(effect)
+        elif kind == "ticket_error":
+            errors.append(effect)
+        elif kind == "workflow_status":
+            instance.status = effect["status"]
+            if effect["completion"] is not None:
+                instance.completion_id = comp.completion_ids[effect["completion"]]
+
+    # Status changes first: a completion's end_iteration is known before its iteration
+    # row names it, and no row is touched twice.
+    _apply_changes(instance, changes, now, extra or {}, user_id)
+    if iteration_effect is not None:
+        result.iteration = _insert_iteration(instance, iteration_effect, ids, user_id)
+    if created:
+        result.created = _insert_tasks(comp, instance, created, now)
+        for row, effect in zip(result.created, created, strict=True):
+            # What the API shows of a new instance, so answering costs no query.
+            row.task_title = effect["task"]
+            row.ticket_id = ticket.pk
+        ids.update({task.seq: task.pk for task in result.created})
+    if errors:
+        result.errors = _insert_errors(comp, instance, ticket, errors, ids)
+
+    instance.state = state
+    instance.iteration = state["iteration"]
+    instance.save(update_fields=["state", "status", "iteration", "completion", "updated_at"])
+    _schedule_notifications(comp, instance, result.created, changes, ids)
+    return result
+
+
+def _insert_iteration(
+    instance: WorkflowInstance, effect: dict, ids: dict[int, int], user_id: int | None
+) -> WorkflowData:
+    source = effect["source"]
+    return WorkflowData.objects.create(
+        workflow_instance=instance,
+        iteration=effect["iteration"],
+        source=source,
+        task_instance_id=ids.get(source["seq"]) if "seq" in source else None,
+        created_by_id=user_id,
+        written=effect["written"],
+        data=effect["data"],
+        decisions=effect["decisions"],
+    )
+
+
+def _insert_tasks(
+    comp: Compiled, instance: WorkflowInstance, created: list[dict], now: Any
+) -> list[TaskInstance]:
+    rows = [
+        TaskInstance(
+            workflow_instance=instance,
+            seq=effect["seq"],
+            task_definition_id=comp.task_ids[effect["task"]],
+            task_type=effect["task_type"],
+            status=effect["status"],
+            start_iteration=effect["start_iteration"],
+            started_at=now if effect["status"] in ACTIVE_STATUSES else None,
+        )
+        for effect in created
+    ]
+    # PostgreSQL returns the ids of a bulk insert, in order.
+    return TaskInstance.objects.bulk_create(rows)
+
+
+def _apply_changes(
+    instance: WorkflowInstance,
+    changes: list[dict],
+    now: Any,
+    extra: dict[int, dict[str, Any]],
+    user_id: int | None,
+) -> None:
+    """Update changed task instances, one UPDATE per distinct set of new values."""
+    groups: dict[tuple, list[int]] = {}
+    for effect in changes:
+        values: dict[str, Any] = {
+            "status": effect["status"],
+            "start_iteration": effect["start_iteration"],
+            "end_iteration": effect["end_iteration"],
+        }
+        if effect["status"] == TaskStatus.COMPLETED:
+            values.update(completed_at=now, completed_by_id=user_id)
+        elif effect["status"] in (TaskStatus.OPEN, TaskStatus.PENDING):
+            # A retry restarts the instance (docs/decision-retry-reuses-instance.md).
+            values.update(started_at=now, output=None, completed_at=None, completed_by_id=None)
+        values.update(extra.get(effect["seq"], {}))
+        key = tuple(sorted((k, _hashable(v)) for k, v in values.items()))
+        groups.setdefault(key, []).append(effect["seq"])
+    for key, seqs in groups.items():
+        values = {k: _unhashable(v) for k, v in key}
+        TaskInstance.objects.filter(workflow_instance=instance, seq__in=seqs).update(
+            updated_at=now, **values
+        )
+
+
+class _Frozen:
+    """A JSON value (an output) made hashable for grouping, compared by identity."""
+
+    def __init__(self, value: Any):
+        self.value = value
+
+
+def _hashable(value: Any) -> Any:
+    return _Frozen(value) if isinstance(value, dict | list) else value
+
+
+def _unhashable(value: Any) -> Any:
+    return value.value if isinstance(value, _Frozen) else value
+
+
+def _insert_errors(
+    comp: Compiled,
+    instance: WorkflowInstance,
+    ticket: TicketInstance,
+    errors: list[dict],
+    ids: dict[int, int],
+) -> list[TicketError]:
+    missing = {e["seq"] for e in errors if e["seq"] is not None and e["seq"] not in ids}
+    if missing:
+        ids.update(
+            TaskInstance.objects.filter(workflow_instance=instance, seq__in=missing).values_list(
+                "seq", "id"
+            )
+        )
+    rows = [
+        TicketError(
+            ticket=ticket,
+            task_instance_id=ids.get(e["seq"]) if e["seq"] is not None else None,
+            task_definition_id=comp.task_ids.get(e["task"]) if e["task"] else None,
+            completion_id=comp.completion_ids.get(e["completion"]) if e["completion"] else None,
+            error_type=e["error_type"],
+            error_message=e["message"],
+        )
+        for e in errors
+    ]
+    return TicketError.objects.bulk_create(rows)
+
+
+# ---------------------------------------------------------------- notifications
+
+# The lifecycle moment a plugin hears of, by the status a task instance went to.
+_MOMENTS = {
+    TaskStatus.COMPLETED: "completed",
+    TaskStatus.ERROR: "failed",
+    TaskStatus.OPEN: "started",  # a retry restarts it
+    TaskStatus.PENDING: "started",
+}
+
+
+def _schedule_notifications(
+    comp: Compiled,
+    instance: WorkflowInstance,
+    created: Iterable[TaskInstance],
+    changes: list[dict],
+    ids: dict[int, int],
+) -> None:
+    schema = connection.schema_name
+    types = {t.title: t.task_type for t in comp.definition.tasks}
+    pending: list[tuple[str, TaskEvent]] = []
+    titles = {v: k for k, v in comp.task_ids.items()}
+    for task in created:
+        if task.status in ACTIVE_STATUSES:
+            title = titles[task.task_definition_id]
+            pending.append(
+                ("started", _event(schema, task.pk, task.task_type, title, instance, task.status))
+            )
+    for effect in changes:
+        moment = _MOMENTS.get(effect["status"])
+        if moment is None or effect["seq"] not in ids:
+            continue
+        title = effect["task"]
+        task_id = ids[effect["seq"]]
+        pending.append(
+            (moment, _event(schema, task_id, types[title], title, instance, effect["status"]))
+        )
+    for moment, task_event in pending:
+        # robust: a plugin's failure is logged and must not turn a committed step into a 500.
+        transaction.on_commit(partial(_notify, moment, task_event), robust=True)
+
+
+def _event(
+    schema: str, task_id: int, task_type: str, title: str, instance: WorkflowInstance, status: str
+) -> TaskEvent:
+    return TaskEvent(
+        schema_name=schema,
+        task_instance_id=task_id,
+        task_type=task_type,
+        task_title=title,
+        workflow_instance_id=instance.pk,
+        status=status,
+    )
+
+
+def _notify(moment: str, task_event: TaskEvent) -> None:
+    """Tell plugins, inside the event's schema (a worker may have switched it meanwhile)."""
+    if connection.schema_name != task_event.schema_name:
+        from django_tenants.utils import schema_context
+
+        with schema_context(task_event.schema_name):
+            notify(moment, task_event)
+        return
+    notify(moment, task_event)
+
+
+@contextmanager
+def locked(instance_id: int) -> Iterator[WorkflowInstance]:
+    """A transaction holding the instance's row lock, for changes outside the kernel's
+    state (a task's assignee) that must not interleave with a step."""
+    with transaction.atomic():
+        yield WorkflowInstance.objects.select_for_update(of=("self",)).get(pk=instance_id)

@@ -1,0 +1,90 @@
+"""Filter sets of the run endpoints (query parameters of the list views)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import QuerySet
+
+from ticketflower.definitions.models import TaskType
+from ticketflower.runs.models import (
+    ACTIVE_TASK_STATUSES,
+    ErrorStatus,
+    ErrorType,
+    TaskInstance,
+    TaskStatus,
+    TicketError,
+    TicketInstance,
+    WorkflowInstance,
+    WorkflowStatus,
+)
+
+
+class TicketFilterSet(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(
+        field_name="workflow_instance__status",
+        choices=WorkflowStatus.choices,
+        help_text="The workflow's status.",
+    )
+    ticket_definition = django_filters.NumberFilter(field_name="ticket_definition_id")
+    workflow = django_filters.NumberFilter(
+        field_name="workflow_instance__workflow_id", help_text="A workflow definition's id."
+    )
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_by = django_filters.NumberFilter(field_name="created_by_id")
+
+    class Meta:
+        model = TicketInstance
+        fields = [
+            "status", "ticket_definition", "workflow", "created_after", "created_before",
+            "created_by",
+        ]  # fmt: skip
+
+
+class WorkflowInstanceFilterSet(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=WorkflowStatus.choices)
+    workflow = django_filters.NumberFilter(field_name="workflow_id")
+
+    class Meta:
+        model = WorkflowInstance
+        fields = ["status", "workflow"]
+
+
+class TaskFilterSet(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices)
+    assigned = django_filters.ChoiceFilter(
+        choices=[("me", "me")], method="filter_assigned", help_text="`me`: assigned to you."
+    )
+    claimable = django_filters.BooleanFilter(
+        method="filter_claimable", help_text="Active FORM tasks assigned to nobody."
+    )
+    task_type = django_filters.ChoiceFilter(choices=TaskType.choices)
+    ticket = django_filters.NumberFilter(field_name="workflow_instance__ticket__id")
+    workflow_instance = django_filters.NumberFilter(field_name="workflow_instance_id")
+
+    class Meta:
+        model = TaskInstance
+        fields = ["status", "assigned", "claimable", "task_type", "ticket", "workflow_instance"]
+
+    def filter_assigned(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(assigned_to=self.request.user.pk)
+
+    def filter_claimable(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        claimable = {
+            "task_type": TaskType.FORM,
+            "status__in": ACTIVE_TASK_STATUSES,
+            "assigned_to__isnull": True,
+        }
+        if value is None:
+            return queryset
+        return queryset.filter(**claimable) if value else queryset.exclude(**claimable)
+
+
+class TicketErrorFilterSet(django_filters.FilterSet):
+    error_status = django_filters.MultipleChoiceFilter(choices=ErrorStatus.choices)
+    error_type = django_filters.MultipleChoiceFilter(choices=ErrorType.choices)
+    ticket = django_filters.NumberFilter(field_name="ticket_id")
+
+    class Meta:
+        model = TicketError
+        fields = ["error_status", "error_type", "ticket"]

@@ -1,0 +1,105 @@
+"""The trace of a live workflow instance (BUNDLE.md, "Trace"), built by the kernel's own
+trace builder (`kernel.simulate.Trace`) from the stored rows, so the API and
+`ticketflower simulate` cannot drift apart. The API adds ids, users and timestamps.
+
+Three queries whatever the length of the history: iterations, task instances, errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kernel import effects
+from kernel.simulate import Trace
+from ticketflower.runs.models import TaskInstance, TicketError, WorkflowData, WorkflowInstance
+
+
+def trace(instance: WorkflowInstance) -> dict[str, Any]:
+    """BUNDLE.md's trace of `instance`, with `id`s and timestamps beside each entry."""
+    iterations = list(
+        WorkflowData.objects.filter(workflow_instance=instance)
+        .order_by("iteration")
+        .values("iteration", "source", "written", "data", "decisions", "created_at", "created_by")
+    )
+    tasks = list(
+        TaskInstance.objects.filter(workflow_instance=instance)
+        .order_by("seq")
+        .values(
+            "id", "seq", "task_definition__title", "status", "start_iteration",
+            "end_iteration", "assigned_to", "completed_by", "created_at", "completed_at",
+        )
+    )  # fmt: skip
+    errors = list(
+        TicketError.objects.filter(ticket__workflow_instance=instance)
+        .order_by("id")
+        .values(
+            "id", "error_type", "error_message", "task_definition__title",
+            "task_instance__task_definition__title", "completion__title", "error_status",
+            "created_at",
+        )
+    )  # fmt: skip
+
+    builder = Trace()
+    # Replay the stored rows as the kernel's effects; the builder turns them into the
+    # trace exactly as it does in a simulation (sources, decisions, errors).
+    replay: list[dict] = []
+    for row in iterations:
+        source = row["source"]
+        if "admin" in source:
+            source = {"admin": source["admin"]}
+        replay.append(
+            effects.iteration(
+                row["iteration"], source, row["written"], row["data"], row["decisions"]
+            )
+        )
+    for task in tasks:
+        title = task["task_definition__title"]
+        replay.append(effects.task_created(task["seq"], title, "", task["status"], 0))
+        replay.append(
+            effects.task_status(
+                task["seq"], title, task["status"], task["start_iteration"], task["end_iteration"]
+            )
+        )
+    for error in errors:
+        title = error["task_definition__title"] or error["task_instance__task_definition__title"]
+        replay.append(
+            effects.ticket_error(
+                error["error_type"], error["error_message"], title, None, error["completion__title"]
+            )
+        )
+    state = instance.state or {}
+    replay.append(effects.workflow_status(instance.status, state.get("completion")))
+    builder.apply(replay)
+    result = builder.to_dict()
+
+    for entry, row in zip(result["iterations"], iterations, strict=True):
+        entry["created_at"] = row["created_at"]
+        entry["created_by"] = row["created_by"]
+    for entry, task in zip(result["tasks"], tasks, strict=True):
+        entry.update(
+            id=task["id"],
+            seq=task["seq"],
+            assigned_to=task["assigned_to"],
+            completed_by=task["completed_by"],
+            created_at=task["created_at"],
+            completed_at=task["completed_at"],
+        )
+    for entry, error in zip(result["errors"], errors, strict=True):
+        entry.update(id=error["id"], status=error["error_status"], created_at=error["created_at"])
+    return result
+
+
+def strip_extras(trace_dict: dict[str, Any]) -> dict[str, Any]:
+    """The trace without the API's additions: exactly what `ticketflower simulate` prints."""
+    extras = {"id", "seq", "assigned_to", "completed_by", "created_at", "completed_at"}
+    out = dict(trace_dict)
+    out["iterations"] = [
+        {k: v for k, v in it.items() if k not in ("created_at", "created_by")}
+        for it in trace_dict["iterations"]
+    ]
+    out["tasks"] = [{k: v for k, v in t.items() if k not in extras} for t in trace_dict["tasks"]]
+    out["errors"] = [
+        {k: v for k, v in e.items() if k not in ("id", "status", "created_at")}
+        for e in trace_dict["errors"]
+    ]
+    return out

@@ -1,0 +1,76 @@
+"""The platform's side of the plugin host seam (plugins/host.py), installed at start-up.
+
+Every method runs inside the tenant schema of the event and goes through `services`,
+hence through the one kernel adapter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django_tenants.utils import schema_context
+
+from plugins.host import TaskNotActive
+from plugins.types import TaskEvent
+from ticketflower.api.errors import Conflict
+from ticketflower.runs import engine, services
+from ticketflower.runs.models import TaskInstance, WorkflowData
+
+
+class PlatformHost:
+    """What plugins may ask of TicketFlower (see plugins.host.Host)."""
+
+    def task_context(self, event: TaskEvent) -> dict[str, Any]:
+        """The task definition (bundle form), its input, the newest data and the ticket."""
+        with schema_context(event.schema_name):
+            task = TaskInstance.objects.select_related("workflow_instance").get(
+                pk=event.task_instance_id
+            )
+            instance = task.workflow_instance
+            definition = engine.compiled(instance.workflow_id).definition
+            data = WorkflowData.objects.filter(
+                workflow_instance=instance, iteration=task.start_iteration
+            ).values_list("data", flat=True)
+            state = instance.state or {}
+            return {
+                "task": definition.tasks_by_title[event.task_title].raw,
+                "input": next(iter(data), {}),
+                "data": state.get("data", {}),
+                "ticket": state.get("ticket", {}),
+            }
+
+    def start_task(self, event: TaskEvent) -> None:
+        """PENDING → IN_PROGRESS; raises TaskNotActive when it is not PENDING/OPEN."""
+        with schema_context(event.schema_name):
+            try:
+                services.do_start_task(event.task_instance_id)
+            except Conflict as exc:
+                raise TaskNotActive(str(exc.detail)) from exc
+
+    def complete_task(self, event: TaskEvent, output: dict[str, Any]) -> None:
+        """Complete with `output`; raises TaskNotActive when no longer active."""
+        with schema_context(event.schema_name):
+            try:
+                services.do_complete_task(event.task_instance_id, output, source="plugin")
+            except Conflict as exc:
+                raise TaskNotActive(str(exc.detail)) from exc
+
+    def fail_task(self, event: TaskEvent, message: str) -> None:
+        """ERROR with a TASK_UPDATE ticket error; a task no longer active is left alone."""
+        with schema_context(event.schema_name):
+            try:
+                services.do_fail_task(event.task_instance_id, message)
+            except Conflict as exc:
+                raise TaskNotActive(str(exc.detail)) from exc
+
+    def complete_later(self, event: TaskEvent, output: dict[str, Any]) -> None:
+        """Complete on a worker once the current transaction (if any) commits."""
+
+        def send() -> None:
+            from ticketflower.runs.actors import complete_task
+
+            with schema_context(event.schema_name):
+                complete_task.send(event.task_instance_id, output)
+
+        transaction.on_commit(send)

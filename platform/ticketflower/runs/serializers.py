@@ -1,0 +1,261 @@
+"""Workflow runs as the API shows them, and the request bodies it takes.
+
+Shape only: input serializers check the envelope (types, unknown keys); the kernel checks
+values against the workflow's schema and the services decide who may do what.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ticketflower.api.serializers import StrictSerializer
+from ticketflower.definitions.openapi import TraceSerializer
+from ticketflower.runs.models import (
+    FileUpload,
+    TaskInstance,
+    TaskStatus,
+    TicketError,
+    TicketInstance,
+    WorkflowData,
+    WorkflowInstance,
+    WorkflowStatus,
+)
+
+# ---------------------------------------------------------------- output
+
+
+class WorkflowInstanceSerializer(serializers.ModelSerializer):
+    """A workflow instance: its status, newest iteration and the completion that fired."""
+
+    ticket = serializers.SerializerMethodField(help_text="The ticket that started it.")
+    completion = serializers.SerializerMethodField(
+        help_text="Title of the completion that fired, or null."
+    )
+    status = serializers.ChoiceField(choices=WorkflowStatus.choices, read_only=True)
+
+    class Meta:
+        model = WorkflowInstance
+        fields = [
+            "id", "ticket", "workflow", "definition_version", "status", "iteration",
+            "completion", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_ticket(self, instance: WorkflowInstance) -> int | None:
+        ticket = getattr(instance, "ticket", None)
+        return ticket.pk if ticket is not None else None
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_completion(self, instance: WorkflowInstance) -> str | None:
+        # The state holds the title: no join needed.
+        return (instance.state or {}).get("completion")
+
+
+class TaskInstanceSerializer(serializers.ModelSerializer):
+    """A task instance; `seq` is its number within its workflow instance."""
+
+    title = serializers.SerializerMethodField(help_text="The task definition's title.")
+    ticket = serializers.SerializerMethodField(help_text="The ticket it works for.")
+    status = serializers.ChoiceField(choices=TaskStatus.choices, read_only=True)
+    output = serializers.JSONField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = TaskInstance
+        fields = [
+            "id", "seq", "ticket", "workflow_instance", "task_definition", "title",
+            "task_type", "status", "output", "start_iteration", "end_iteration",
+            "assigned_to", "completed_by", "created_at", "started_at", "completed_at",
+            "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_title(self, task: TaskInstance) -> str:
+        title = getattr(task, "task_title", None)
+        return title if title is not None else task.task_definition.title
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_ticket(self, task: TaskInstance) -> int | None:
+        ticket_id = getattr(task, "ticket_id", None)
+        if ticket_id is None:
+            ticket_id = task.workflow_instance.ticket.pk
+        return ticket_id
+
+
+class TicketErrorSerializer(serializers.ModelSerializer):
+    """A ticket error and where it stands (NEW → REVIEWED → RESOLVED)."""
+
+    class Meta:
+        model = TicketError
+        fields = [
+            "id", "ticket", "task_instance", "task_definition", "completion", "error_type",
+            "error_message", "error_status", "resolution_notes", "reviewed_by", "resolved_by",
+            "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    """A ticket and its workflow instance."""
+
+    workflow_instance = WorkflowInstanceSerializer(read_only=True)
+    title = serializers.SerializerMethodField(help_text="The ticket definition's title.")
+
+    class Meta:
+        model = TicketInstance
+        fields = [
+            "id", "ticket_definition", "title", "workflow_instance", "created_by",
+            "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_title(self, ticket: TicketInstance) -> str:
+        return ticket.ticket_definition.title
+
+
+class TicketDetailSerializer(TicketSerializer):
+    """A ticket with its task instances (on creation: the ones the submission started)."""
+
+    tasks = TaskInstanceSerializer(many=True, read_only=True, source="task_list")
+
+    class Meta(TicketSerializer.Meta):
+        fields = [*TicketSerializer.Meta.fields, "tasks"]
+        read_only_fields = fields
+
+
+class IterationSerializer(serializers.ModelSerializer):
+    """One iteration: its source, written fields, the whole workspace and the decisions."""
+
+    source = serializers.JSONField(read_only=True)
+    data = serializers.JSONField(read_only=True)
+    decisions = serializers.JSONField(
+        read_only=True,
+        help_text="Every candidate evaluated: {task|completion, decision, seq?, message?}.",
+    )
+
+    class Meta:
+        model = WorkflowData
+        fields = [
+            "workflow_instance", "iteration", "source", "task_instance", "created_by",
+            "written", "data", "decisions", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ChangedValueSerializer(serializers.Serializer):
+    before = serializers.JSONField(allow_null=True)
+    after = serializers.JSONField(allow_null=True)
+
+
+class DiffSerializer(serializers.Serializer):
+    """What changed in the workspace between two iterations."""
+
+    from_iteration = serializers.IntegerField()
+    to_iteration = serializers.IntegerField()
+    added = serializers.DictField(child=serializers.JSONField(allow_null=True))
+    removed = serializers.DictField(child=serializers.JSONField(allow_null=True))
+    changed = serializers.DictField(child=ChangedValueSerializer())
+    written = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Fields written by the iterations after `from` up to `to` (sorted).",
+    )
+
+
+class StepOutcomeSerializer(serializers.Serializer):
+    """What one step did: the task acted on, the instance, the new iteration, what started."""
+
+    task = TaskInstanceSerializer(allow_null=True)
+    workflow_instance = WorkflowInstanceSerializer()
+    iteration = serializers.IntegerField(
+        allow_null=True, help_text="The iteration this step created, if any."
+    )
+    started = TaskInstanceSerializer(many=True, help_text="Task instances created active.")
+    errors = TicketErrorSerializer(many=True, help_text="Ticket errors this step recorded.")
+
+
+class HistorySerializer(TraceSerializer):
+    """BUNDLE.md's trace of the live instance (ids, users and timestamps added)."""
+
+
+class FileUploadSerializer(serializers.ModelSerializer):
+    """An uploaded file's metadata; its content is at `download`."""
+
+    download = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FileUpload
+        fields = [
+            "id", "filename", "version", "file_type", "size", "ticket", "uploaded_by",
+            "uploaded_at", "download",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_download(self, upload: FileUpload) -> str:
+        return f"/api/v1/files/{upload.pk}/download/"
+
+
+# ---------------------------------------------------------------- input
+
+
+class TicketSubmitSerializer(StrictSerializer):
+    ticket_definition = serializers.IntegerField(help_text="The ticket definition's id.")
+    fields = serializers.DictField(
+        child=serializers.JSONField(allow_null=True),
+        default=dict,
+        help_text="Workspace fields among the ticket definition's `fields`.",
+    )
+
+
+class TaskCompleteSerializer(StrictSerializer):
+    output = serializers.DictField(
+        child=serializers.JSONField(allow_null=True),
+        help_text="Values of the task's output fields (each valid against its schema).",
+    )
+
+
+class TaskAssignSerializer(StrictSerializer):
+    user = serializers.IntegerField(help_text="The id of the user to assign the task to.")
+
+
+class DataWriteSerializer(StrictSerializer):
+    data = serializers.DictField(
+        child=serializers.JSONField(allow_null=True),
+        help_text="Workspace fields to set (each a field of the schema, with a valid value).",
+    )
+
+
+class IterationQuerySerializer(StrictSerializer):
+    iteration = serializers.IntegerField(
+        required=False, min_value=0, help_text="Default: the newest."
+    )
+
+
+class DiffQuerySerializer(StrictSerializer):
+    # `from` is a Python keyword: declared below under its query-parameter name.
+    to = serializers.IntegerField(required=False, min_value=0, help_text="Default: the newest.")
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        fields["from"] = serializers.IntegerField(
+            required=False, min_value=0, help_text="Default: the iteration before `to`."
+        )
+        return fields
+
+
+class ReviewSerializer(StrictSerializer):
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+
+
+class ResolveSerializer(StrictSerializer):
+    notes = serializers.CharField(max_length=10_000, help_text="Resolution notes.")
+
+
+class FileUploadRequestSerializer(StrictSerializer):
+    file = serializers.FileField(help_text="The file (multipart/form-data).")
+    ticket = serializers.IntegerField(
+        required=False, help_text="A ticket you see that the file belongs to."
+    )

@@ -1,0 +1,363 @@
+"""Writes of workflow runs (Zulip-style `do_*` actions; issue 5).
+
+Every function owns its transaction. Everything that changes a workflow run goes
+through `engine` (the one kernel adapter); the rules are the kernel's, this module adds
+who may do what (docs/decision-runs-*.md). The `do_*_task` functions need no request:
+workers call them inside a tenant schema (plugins reach them through `runs/host.py`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection, transaction
+from django.utils import timezone
+
+from kernel import events
+from ticketflower.api.errors import Conflict, ProblemError
+from ticketflower.definitions.models import TaskType, TicketDefinition, WorkflowStatus
+from ticketflower.runs import access, engine
+from ticketflower.runs.engine import StepResult
+from ticketflower.runs.models import (
+    ErrorStatus,
+    ErrorType,
+    FileUpload,
+    TaskInstance,
+    TaskStatus,
+    TicketError,
+    TicketInstance,
+)
+
+NOT_ALLOWED = "You may not do this with this task."
+
+
+def _forbidden(detail: str) -> ProblemError:
+    return ProblemError(detail, [("", detail)], type="permission_denied", status_code=403)
+
+
+# ---------------------------------------------------------------- tickets
+
+
+def do_submit_ticket(
+    ticket_definition_id: Any, fields: Any, *, user: User
+) -> tuple[TicketInstance, StepResult]:
+    """Submit a ticket: its workflow instance starts, iteration 0 is written, tasks start.
+
+    The ticket definition must be one the user may submit (`company_role_access`, or a
+    ticket_admin); an unknown one and one the user may not submit get the same answer,
+    so a definition's existence does not leak. Invalid fields: 400, nothing created.
+    """
+    ticket_definition = (
+        TicketDefinition.objects.select_related("workflow").filter(pk=ticket_definition_id).first()
+        if isinstance(ticket_definition_id, int)
+        else None
+    )
+    if ticket_definition is None or not access.may_submit(
+        user, ticket_definition.company_role_access
+    ):
+        message = f"No ticket definition {ticket_definition_id!r} that you may submit."
+        raise ProblemError("The ticket cannot be submitted.", [("/ticket_definition", message)])
+    workflow = ticket_definition.workflow
+    if workflow.status != WorkflowStatus.ACTIVE:
+        raise Conflict(
+            f"The workflow of this ticket definition is {workflow.status}: it takes no tickets.",
+            [("/ticket_definition", f"The workflow is {workflow.status}, not ACTIVE.")],
+        )
+    return engine.submit(ticket_definition, fields, user=user)
+
+
+# ---------------------------------------------------------------- task instances (workers)
+
+
+def _task(task_instance_id: int) -> TaskInstance:
+    """The task instance (its workflow instance and seq never change, so no lock yet)."""
+    try:
+        return TaskInstance.objects.only("id", "seq", "workflow_instance_id").get(
+            pk=task_instance_id
+        )
+    except TaskInstance.DoesNotExist:
+        raise ProblemError(
+            f"No task instance {task_instance_id}.",
+            [("", f"No task instance {task_instance_id}.")],
+            type="not_found",
+            status_code=404,
+        ) from None
+
+
+def _locked_task(task: TaskInstance) -> TaskInstance:
+    """The task's row as it is under its workflow instance's lock (call inside the step)."""
+    return TaskInstance.objects.select_related("task_definition").get(pk=task.pk)
+
+
+def do_complete_task(
+    task_instance_id: int,
+    output: Any,
+    *,
+    user: User | None = None,
+    source: str = "worker",
+    check: Any = None,
+) -> StepResult:
+    """Complete an active task instance with `output` (a form, an action's answer).
+
+    Idempotent: completing an instance that is no longer active raises Conflict (409)
+    and changes nothing. An invalid output: 400 with pointers under /output. `source`
+    names who completed it (api, worker, callback) for the log. `check(row)` runs under
+    the lock, before the step (the API's permission check).
+    """
+    task = _task(task_instance_id)
+
+    def event(_instance) -> dict:
+        if check is not None:
+            check(_locked_task(task))
+        return events.task_completed(task.seq, output)
+
+    return engine.run(
+        task.workflow_instance_id,
+        event,
+        user=user,
+        known={task.seq: task.pk},
+        extra={task.seq: {"output": output}},
+    )
+
+
+def do_fail_task(
+    task_instance_id: int, message: str, *, error_type: str = ErrorType.TASK_UPDATE
+) -> StepResult:
+    """An active instance goes ERROR with a ticket error saying `message` (then the stall
+    check). `error_type` TASK_CREATION is for failures before the work was sent (an
+    input transform error); the kernel records TASK_UPDATE, the adapter relabels it.
+    Idempotent: an instance no longer active raises Conflict and changes nothing."""
+    if error_type not in ErrorType.values:
+        raise ValueError(f"unknown ticket error type {error_type!r}")
+    task = _task(task_instance_id)
+    result = engine.run(
+        task.workflow_instance_id,
+        events.task_failed(task.seq, message),
+        known={task.seq: task.pk},
+    )
+    if error_type != ErrorType.TASK_UPDATE:
+        ids = [e.pk for e in result.errors if e.task_instance_id == task.pk]
+        TicketError.objects.filter(pk__in=ids).update(error_type=error_type)
+        for error in result.errors:
+            if error.pk in ids:
+                error.error_type = error_type
+    return result
+
+
+def do_start_task(task_instance_id: int, *, assignee: User | None = None) -> StepResult:
+    """PENDING/OPEN → IN_PROGRESS: an action was sent, or a person claimed a form.
+
+    Idempotent: an instance already IN_PROGRESS or not active raises Conflict (409).
+    """
+    task = _task(task_instance_id)
+    extra = {task.seq: {"assigned_to_id": assignee.pk}} if assignee is not None else None
+    return engine.run(
+        task.workflow_instance_id,
+        events.task_started(task.seq),
+        known={task.seq: task.pk},
+        extra=extra,
+    )
+
+
+# ---------------------------------------------------------------- the task inbox (people)
+
+
+def _not_active(row: TaskInstance) -> Conflict:
+    return Conflict(
+        f"Task instance {row.pk} is {row.status}, not active.",
+        [("", f"The task instance is {row.status}.")],
+    )
+
+
+def _require_form(row: TaskInstance) -> None:
+    if row.task_type != TaskType.FORM:
+        raise Conflict(
+            f"Task instance {row.pk} is a {row.task_type}: only FORM tasks are done by people.",
+            [("", "Only FORM tasks can be claimed or assigned.")],
+        )
+
+
+def check_complete_task(task: TaskInstance, output: Any, *, user: User) -> StepResult:
+    """A person completes a task: its assignee (a FORM they claimed) or a ticket_admin
+    (any active task, e.g. an action stuck PENDING)."""
+
+    def allowed(row: TaskInstance) -> None:
+        if not row.is_active:
+            raise _not_active(row)
+        if access.sees_all(user):
+            return
+        if row.task_type != TaskType.FORM or row.assigned_to_id != user.pk:
+            raise _forbidden("Only the task's assignee or a ticket_admin may complete it.")
+
+    return do_complete_task(task.pk, output, user=user, source="api", check=allowed)
+
+
+def do_claim_task(task: TaskInstance, *, user: User) -> TaskInstance:
+    """A person takes an unassigned active FORM task (OPEN → IN_PROGRESS)."""
+    return _assign(task, user, claim=True)
+
+
+def do_assign_task(task: TaskInstance, assignee: User, *, by: User) -> TaskInstance:
+    """A ticket_admin gives an active FORM task to someone (OPEN → IN_PROGRESS)."""
+    if not access.sees_all(by):
+        raise _forbidden("Only a ticket_admin may assign tasks.")
+    return _assign(task, assignee, claim=False)
+
+
+def _assign(task: TaskInstance, assignee: User, *, claim: bool) -> TaskInstance:
+    with engine.locked(task.workflow_instance_id):
+        row = _locked_task(task)
+        _require_form(row)
+        if not row.is_active:
+            raise _not_active(row)
+        if claim and row.assigned_to_id is not None:
+            raise Conflict(
+                f"Task instance {row.pk} is already assigned.",
+                [("", "The task is assigned to someone; ask a ticket_admin to reassign it.")],
+            )
+        if row.status == TaskStatus.OPEN:
+            do_start_task(row.pk, assignee=assignee)
+        else:
+            # Claimed before, then unassigned (or reassigned): the kernel's status stays
+            # IN_PROGRESS (docs/decision-runs-task-inbox.md); only the assignee changes.
+            TaskInstance.objects.filter(pk=row.pk).update(
+                assigned_to=assignee, updated_at=timezone.now()
+            )
+    return _locked_task(task)
+
+
+def do_unassign_task(task: TaskInstance, *, user: User) -> TaskInstance:
+    """The assignee or a ticket_admin gives a task back; it becomes claimable again."""
+    with engine.locked(task.workflow_instance_id):
+        row = _locked_task(task)
+        if not (access.sees_all(user) or row.assigned_to_id == user.pk):
+            raise _forbidden("Only the task's assignee or a ticket_admin may unassign it.")
+        if not row.is_active:
+            raise _not_active(row)
+        if row.assigned_to_id is None:
+            raise Conflict(f"Task instance {row.pk} is not assigned.", [("", "Not assigned.")])
+        TaskInstance.objects.filter(pk=row.pk).update(assigned_to=None, updated_at=timezone.now())
+    return _locked_task(task)
+
+
+def do_retry_task(task: TaskInstance, *, user: User) -> StepResult:
+    """A ticket_admin restarts an ERROR instance from the newest iteration."""
+    if not access.sees_all(user):
+        raise _forbidden("Only a ticket_admin may retry tasks.")
+
+    def event(_instance) -> dict:
+        row = _locked_task(task)
+        return events.task_retried(task.seq, row.task_definition.title, row.status)
+
+    return engine.run(task.workflow_instance_id, event, user=user, known={task.seq: task.pk})
+
+
+def do_cancel_task(task: TaskInstance, *, user: User) -> StepResult:
+    """A ticket_admin cancels one active task instance (then the stall check)."""
+    if not access.sees_all(user):
+        raise _forbidden("Only a ticket_admin may cancel tasks.")
+    return engine.run(
+        task.workflow_instance_id,
+        events.task_cancelled(task.seq),
+        user=user,
+        known={task.seq: task.pk},
+    )
+
+
+# ---------------------------------------------------------------- workflow instances
+
+
+def do_write_data(instance_id: int, data: Any, *, user: User) -> StepResult:
+    """A ticket_admin's data correction: a new iteration; resumes an ON_HOLD workflow."""
+    if not access.sees_all(user):
+        raise _forbidden("Only a ticket_admin may correct a workflow's data.")
+    return engine.run(
+        instance_id,
+        events.admin_correction(data, by=user.pk),
+        user=user,
+        pointers={"/writes": "/data"},
+    )
+
+
+def do_cancel_workflow(instance_id: int, *, user: User) -> StepResult:
+    """A ticket_admin cancels a workflow: its active tasks are CANCELLED."""
+    if not access.sees_all(user):
+        raise _forbidden("Only a ticket_admin may cancel a workflow.")
+    return engine.run(instance_id, events.workflow_cancelled(by=user.pk), user=user)
+
+
+# ---------------------------------------------------------------- ticket errors
+
+
+@transaction.atomic
+def do_review_error(error: TicketError, *, user: User, notes: str | None = None) -> TicketError:
+    """NEW → REVIEWED (a ticket_admin has seen it), with optional notes."""
+    if not access.sees_all(user):
+        raise _forbidden("Only a ticket_admin may review ticket errors.")
+    error = TicketError.objects.select_for_update().get(pk=error.pk)
+    if error.error_status != ErrorStatus.NEW:
+        raise Conflict(
+            f"Ticket error {error.pk} is {error.error_status}: only a NEW error is reviewed.",
+            [("", f"The error is {error.error_status}.")],
+        )
+    error.error_status = ErrorStatus.REVIEWED
+    error.reviewed_by = user
+    if notes:
+        error.resolution_notes = notes
+    error.save()
+    return error
+
+
+@transaction.atomic
+def do_resolve_error(error: TicketError, *, user: User, notes: str) -> TicketError:
+    """NEW or REVIEWED → RESOLVED with resolution notes."""
+    if not access.sees_all(user):
+        raise _forbidden("Only a ticket_admin may resolve ticket errors.")
+    error = TicketError.objects.select_for_update().get(pk=error.pk)
+    if error.error_status == ErrorStatus.RESOLVED:
+        raise Conflict(
+            f"Ticket error {error.pk} is already RESOLVED.", [("", "The error is RESOLVED.")]
+        )
+    error.error_status = ErrorStatus.RESOLVED
+    error.resolved_by = user
+    error.resolution_notes = notes
+    error.save()
+    return error
+
+
+# ---------------------------------------------------------------- files
+
+
+def do_upload_file(
+    upload: UploadedFile, *, user: User, ticket: TicketInstance | None = None
+) -> FileUpload:
+    """Store an upload through Django's storage, under the company's schema name."""
+    limit = settings.FILE_UPLOAD_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise ProblemError(
+            f"The file is larger than {limit} bytes.",
+            [("/file", f"Files are limited to {limit} bytes; this one has {upload.size}.")],
+            type="request_too_large",
+            status_code=413,
+        )
+    name = (upload.name or "upload").rsplit("/", 1)[-1][:200] or "upload"
+    # The schema prefix keeps companies' files apart on disk; the storage picks a free name.
+    stored = default_storage.save(f"{connection.schema_name}/uploads/{name}", upload)
+    try:
+        with transaction.atomic():
+            return FileUpload.objects.create(
+                filename=name,
+                ext_key=stored,
+                file_type=(upload.content_type or "")[:100] or None,
+                size=upload.size or 0,
+                ticket=ticket,
+                uploaded_by=user,
+            )
+    except Exception:
+        # No row, no file: never leave an orphan behind a failed insert.
+        default_storage.delete(stored)
+        raise
