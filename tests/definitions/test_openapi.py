@@ -9,12 +9,13 @@ from django.core.management import call_command
 
 
 @pytest.fixture(scope="module")
-def schema(tmp_path_factory):
+def schema(tmp_path_factory, django_db_setup, django_db_blocker):
     out = tmp_path_factory.mktemp("schema") / "schema.json"
-    call_command(
-        "spectacular", "--validate", "--fail-on-warn", "--format", "openapi-json",
-        "--file", str(out),
-    )  # fmt: skip
+    with django_db_blocker.unblock():
+        call_command(
+            "spectacular", "--validate", "--fail-on-warn", "--format", "openapi-json",
+            "--file", str(out),
+        )  # fmt: skip
     return json.loads(out.read_text())
 
 

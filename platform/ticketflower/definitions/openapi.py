@@ -99,7 +99,7 @@ class ScenarioSerializer(serializers.Serializer):
     )
 
 
-class SimulationRequestSerializer(serializers.Serializer):
+class BundleSimulationSerializer(serializers.Serializer):
     """A scenario to run on a bundle that is not stored."""
 
     bundle = BundleSerializer()

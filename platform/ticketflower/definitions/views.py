@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ticketflower.accounts.roles import role_names
+from ticketflower.api.parsers import LimitedJSONParser
 from ticketflower.api.serializers import StrictSerializer
 from ticketflower.definitions import bundles, services
 from ticketflower.definitions.filters import (
@@ -27,9 +28,9 @@ from ticketflower.definitions.models import (
 )
 from ticketflower.definitions.openapi import (
     BundleSerializer,
+    BundleSimulationSerializer,
     ReportSerializer,
     ScenarioSerializer,
-    SimulationRequestSerializer,
     TraceSerializer,
 )
 from ticketflower.definitions.permissions import DefinitionPermission, reads_everything
@@ -41,6 +42,8 @@ from ticketflower.definitions.serializers import (
     WorkflowSerializer,
 )
 
+# Bundles and scenarios are JSON documents: no form encoding of them makes sense.
+JSON_ONLY = [LimitedJSONParser]
 IMMUTABLE = OpenApiResponse(description="The workflow is ACTIVE or ARCHIVED: immutable.")
 INVALID_DEFINITION = OpenApiResponse(
     description="The stored workflow has problems (type invalid_definition; pointers into its "
@@ -127,7 +130,7 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         request=BundleSerializer,
         responses={201: WorkflowDetailSerializer},
     )
-    @action(detail=False, methods=["post"], url_path="import")
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=JSON_ONLY)
     def import_bundle(self, request: Request) -> Response:
         workflow = services.do_import_bundle(request.data, created_by=request.user)
         return self._detail(workflow, status.HTTP_201_CREATED)
@@ -146,7 +149,7 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         request=BundleSerializer,
         responses={200: WorkflowDetailSerializer, 409: IMMUTABLE},
     )
-    @action(detail=True, methods=["get", "put"], url_path="bundle")
+    @action(detail=True, methods=["get", "put"], url_path="bundle", parser_classes=JSON_ONLY)
     def bundle(self, request: Request, pk: str | None = None) -> Response:
         workflow = self.get_object()
         if request.method == "GET":
@@ -206,7 +209,7 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         request=ScenarioSerializer,
         responses={200: TraceSerializer, 409: INVALID_DEFINITION},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], parser_classes=JSON_ONLY)
     def simulate(self, request: Request, pk: str | None = None) -> Response:
         return Response(services.simulate_workflow(self.get_object(), request.data))
 
@@ -283,7 +286,7 @@ class BundleViewSet(viewsets.ViewSet):
     read_only_actions = ("validate", "simulate")
 
     def get_serializer_class(self):
-        return SimulationRequestSerializer if self.action == "simulate" else BundleSerializer
+        return BundleSimulationSerializer if self.action == "simulate" else BundleSerializer
 
     def get_serializer(self, *args, **kwargs):
         # The browsable API's raw-data form asks for one.
@@ -297,7 +300,7 @@ class BundleViewSet(viewsets.ViewSet):
         request=BundleSerializer,
         responses={200: ReportSerializer},
     )
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], parser_classes=JSON_ONLY)
     def validate(self, request: Request) -> Response:
         return Response(services.report(request.data))
 
@@ -305,10 +308,10 @@ class BundleViewSet(viewsets.ViewSet):
         operation_id="bundles_simulate",
         summary="Run a scenario on a bundle",
         description="An invalid bundle is a 400 with pointers under /bundle.",
-        request=SimulationRequestSerializer,
+        request=BundleSimulationSerializer,
         responses={200: TraceSerializer},
     )
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], parser_classes=JSON_ONLY)
     def simulate(self, request: Request) -> Response:
         data = _SimulationInput(data=request.data)
         data.is_valid(raise_exception=True)
