@@ -2,7 +2,8 @@
 
 Every write is atomic and locks its workflow row first, so an edit and an activation of
 the same workflow are serialized and an edit can never slip into an ACTIVE definition.
-The rules of a bundle are the kernel's (kernel/validation.py); this module adds the
+The rules of a bundle are the kernel's (kernel/validation.py), reached through
+plugins.bundles so that task-type plugins add their own checks; this module adds the
 lifecycle (docs/decision-definitions-lifecycle.md), the storage limits (limits.py) and
 the mapping of kernel problems onto request pointers.
 """
@@ -16,11 +17,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from kernel.analysis import analyze
-from kernel.bundle import compile_bundle
 from kernel.problems import InvalidBundle
 from kernel.simulate import simulate
-from kernel.validation import FORMAT, validate
-from plugins.manager import default_evaluator
+from kernel.validation import FORMAT
+from plugins.bundles import compile_definition, validate_bundle
 from ticketflower.api.errors import Conflict, ProblemError
 from ticketflower.definitions import bundles, limits
 from ticketflower.definitions.models import (
@@ -40,7 +40,7 @@ Problems = list[tuple[str, str]]
 
 def bundle_problems(bundle: Any) -> Problems:
     """Every problem of a bundle: the kernel's rules, then the storage limits."""
-    found = [(p.pointer, p.message) for p in validate(bundle, default_evaluator())]
+    found = [(p.pointer, p.message) for p in validate_bundle(bundle)]
     seen = set(found)
     return found + [p for p in limits.bundle_storage_problems(bundle) if p not in seen]
 
@@ -61,7 +61,7 @@ def _within(problems: list, prefix: str) -> Problems:
 def _workflow_problems(values: dict[str, Any]) -> Problems:
     """Problems of a workflow's own fields, pointing into a request body for the workflow."""
     bundle = {"format": FORMAT, "workflow": values}
-    found = _within(validate(bundle, default_evaluator()), "/workflow")
+    found = _within(validate_bundle(bundle), "/workflow")
     if values.get("fields_schema") is not None:
         found += limits.fields_schema_problems(values["fields_schema"], "/fields_schema")
     return found
@@ -75,7 +75,7 @@ def _part_problems(workflow: WorkflowDefinition, section: str, entry: dict[str, 
     so a DRAFT can be edited one piece at a time (docs/decision-definitions-lifecycle.md).
     """
     bundle = {"format": FORMAT, "workflow": bundles.workflow_entry(workflow), section: [entry]}
-    return _within(validate(bundle, default_evaluator()), f"/{section}/0")
+    return _within(validate_bundle(bundle), f"/{section}/0")
 
 
 def _refuse(detail: str, problems: Problems) -> None:
@@ -331,7 +331,7 @@ def report(bundle: Any) -> dict[str, Any]:
     problems = bundle_problems(bundle)
     findings: list[dict[str, Any]] = []
     if not problems:
-        definition = compile_bundle(bundle, default_evaluator())
+        definition = compile_definition(bundle)
         findings = [f.to_dict() for f in analyze(definition)]
     return {
         "valid": not problems,
@@ -356,7 +356,7 @@ def _simulate(bundle: Any, scenario: Any, bundle_at: str, scenario_at: str, stat
             status_code=status,
         )
     try:
-        definition = compile_bundle(bundle, default_evaluator())
+        definition = compile_definition(bundle)
     except InvalidBundle as exc:  # validated above; kept so a kernel drift is never a 500
         found = [(p.pointer, p.message) for p in exc.problems]
         raise ProblemError("The bundle is invalid.", _prefixed(found, bundle_at)) from None
