@@ -16,3 +16,11 @@ def run_example(alpha):
         return Runner(alpha, install(alpha, bundle), ROLES[name]), scenarios
 
     return make
+
+
+@pytest.fixture
+def expense(alpha):
+    """The simple expense workflow in alpha: a Runner whose submitter holds `staff`."""
+    from tests.runs.support import simple_bundle
+
+    return Runner(alpha, install(alpha, simple_bundle()), "staff")

@@ -105,3 +105,108 @@ class Runner:
 
 
 ROLES = {"order_fulfilment": "sales", "it_support": "staff", "refund_approval": "support"}
+
+
+def simple_bundle() -> dict:
+    """A small workflow: a Review FORM on `amount`, then an Archive action; Done fires on
+    `archived`, Refused (CANCELLED) on approved == false."""
+    return {
+        "format": "ticketflower.bundle/v1",
+        "workflow": {
+            "title": "Expense",
+            "fields_schema": {
+                "type": "object",
+                "properties": {
+                    "title": {"type": "string", "maxLength": 50},
+                    "amount": {"type": "number", "minimum": 0},
+                    "approved": {"type": "boolean"},
+                    "comment": {"type": ["string", "null"]},
+                    "archived": {"type": "boolean"},
+                },
+            },
+        },
+        "tasks": [
+            {
+                "title": "Review",
+                "task_type": "FORM",
+                "input_fields": ["amount"],
+                "output_fields": ["approved", "comment"],
+            },
+            {
+                "title": "Archive",
+                "task_type": "SYNC_ACTION",
+                "input_fields": ["approved"],
+                "output_fields": ["archived"],
+                "condition": {"==": [{"var": "approved"}, True]},
+                "action_url": "https://archive.example.com/",
+            },
+        ],
+        "completions": [
+            {
+                "title": "Done",
+                "completion_status": "COMPLETED",
+                "fields": ["archived"],
+                "condition": {"==": [{"var": "archived"}, True]},
+            },
+            {
+                "title": "Refused",
+                "completion_status": "CANCELLED",
+                "fields": ["approved"],
+                "condition": {"==": [{"var": "approved"}, False]},
+            },
+        ],
+        "tickets": [
+            {
+                "title": "Expense claim",
+                "fields": ["title", "amount"],
+                "company_role_access": ["staff"],
+            }
+        ],
+    }
+
+
+def parallel_bundle(n: int) -> dict:
+    """`n` FORM tasks started together by the ticket's `go`, each writing its own field."""
+    properties = {"go": {"type": "boolean"}}
+    properties.update({f"out{i}": {"type": "integer"} for i in range(n)})
+    return {
+        "format": "ticketflower.bundle/v1",
+        "workflow": {
+            "title": f"Parallel {n}",
+            "fields_schema": {"type": "object", "properties": properties},
+        },
+        "tasks": [
+            {
+                "title": f"Part {i}",
+                "task_type": "FORM",
+                "input_fields": ["go"],
+                "output_fields": [f"out{i}"],
+            }
+            for i in range(n)
+        ],
+        "completions": [],
+        "tickets": [{"title": "Go", "fields": ["go"], "company_role_access": ["staff"]}],
+    }
+
+
+def loop_bundle() -> dict:
+    """One FORM task that restarts on every completion while `n` < 1000."""
+    return {
+        "format": "ticketflower.bundle/v1",
+        "workflow": {
+            "title": "Loop",
+            "fields_schema": {"type": "object", "properties": {"n": {"type": "integer"}}},
+            "max_iterations": 5000,
+        },
+        "tasks": [
+            {
+                "title": "Step",
+                "task_type": "FORM",
+                "input_fields": ["n"],
+                "output_fields": ["n"],
+                "condition": {"<": [{"var": "n"}, 1000]},
+            }
+        ],
+        "completions": [],
+        "tickets": [{"title": "Start", "fields": ["n"], "company_role_access": ["staff"]}],
+    }
