@@ -133,3 +133,46 @@ def test_ids_that_are_not_numbers_or_too_big_are_404(designer):
     for wid in ("abc", "99999999999999999999999", "-1"):
         assert designer.get(f"/api/v1/workflows/{wid}/").status_code == 404
         assert designer.post(f"/api/v1/workflows/{wid}/activate/").status_code == 404
+
+
+WRONG_FIELDS = [
+    {"workflow": 10**30},
+    {"workflow": "abc"},
+    {"workflow": 1.5},
+    {"workflow": True},
+    {"workflow": None},
+    {"position": -1},
+    {"position": 10**20},
+    {"task_type": "X"},
+    {"title": None},
+    {"title": ["x"]},
+    {"input_fields": "items"},
+    {"input_fields": [1, None]},
+    {"input_fields": {"a": 1}},
+    {"condition": {"no_such_operator": [1]}},
+    {"ext_ref": {"label": "x"}},
+    {"ext_ref": [{"label": "x", "uri": "u", "extra": 1}]},
+    {"timeout_seconds": 0},
+    {"timeout_seconds": "ten"},
+    {"timeout_seconds": 10**40},
+    {"action_url": 5},
+    {"input_transform": [1]},
+    {"output_transform": {"quote": {"nope": []}}},
+]
+
+
+@pytest.mark.parametrize("change", WRONG_FIELDS, ids=lambda c: repr(c)[:40])
+def test_wrong_types_and_values_in_a_task_are_400s_with_pointers(designer, imported, change):
+    workflow = imported()
+    body = {
+        "workflow": workflow["id"], "title": "T", "task_type": "FORM",
+        "input_fields": ["items"], "output_fields": ["quote"], **change,
+    }  # fmt: skip
+    answer = designer.post("/api/v1/task-definitions/", body, format="json")
+    assert answer.status_code == 400, answer.json()
+    key = next(iter(change))
+    assert any(e["pointer"].startswith("/" + key) for e in answer.json()["errors"]), answer.json()
+    patched = designer.patch(
+        f"/api/v1/task-definitions/{workflow['tasks'][0]['id']}/", change, format="json"
+    )
+    assert patched.status_code == 400, patched.json()

@@ -44,6 +44,12 @@ from ticketflower.definitions.serializers import (
 
 # Bundles and scenarios are JSON documents: no form encoding of them makes sense.
 JSON_ONLY = [LimitedJSONParser]
+
+
+class NoBodySerializer(serializers.Serializer):
+    """The lifecycle actions take no body (the browsable API shows a bare POST button)."""
+
+
 IMMUTABLE = OpenApiResponse(description="The workflow is ACTIVE or ARCHIVED: immutable.")
 INVALID_DEFINITION = OpenApiResponse(
     description="The stored workflow has problems (type invalid_definition; pointers into its "
@@ -95,6 +101,9 @@ class WorkflowViewSet(viewsets.ModelViewSet):
     def get_serializer_class(self):
         return {
             "retrieve": WorkflowDetailSerializer,
+            "activate": NoBodySerializer,
+            "archive": NoBodySerializer,
+            "new_version": NoBodySerializer,
             "import_bundle": BundleSerializer,
             "bundle": BundleSerializer,
             "simulate": ScenarioSerializer,
