@@ -73,8 +73,10 @@ def do_submit_ticket(
 # ---------------------------------------------------------------- task instances (workers)
 
 
-def _task(task_instance_id: int) -> TaskInstance:
+def _task(task_instance_id: int | TaskInstance) -> TaskInstance:
     """The task instance (its workflow instance and seq never change, so no lock yet)."""
+    if isinstance(task_instance_id, TaskInstance):
+        return task_instance_id
     try:
         return TaskInstance.objects.only("id", "seq", "workflow_instance_id").get(
             pk=task_instance_id
@@ -94,7 +96,7 @@ def _locked_task(task: TaskInstance) -> TaskInstance:
 
 
 def do_complete_task(
-    task_instance_id: int,
+    task_instance_id: int | TaskInstance,
     output: Any,
     *,
     user: User | None = None,
@@ -193,7 +195,7 @@ def check_complete_task(task: TaskInstance, output: Any, *, user: User) -> StepR
         if row.task_type != TaskType.FORM or row.assigned_to_id != user.pk:
             raise _forbidden("Only the task's assignee or a ticket_admin may complete it.")
 
-    return do_complete_task(task.pk, output, user=user, source="api", check=allowed)
+    return do_complete_task(task, output, user=user, source="api", check=allowed)
 
 
 def do_claim_task(task: TaskInstance, *, user: User) -> TaskInstance:
