@@ -52,7 +52,7 @@ def test_budgets_do_not_grow_with_history(alpha, capsys):
         task = _advance(runner, person, ticket, at)
         person.post(f"/api/v1/tasks/{task['id']}/claim/")
         count, sql, answer = _count(
-            lambda task=task: person.post(
+            lambda task=task, at=at: person.post(
                 f"/api/v1/tasks/{task['id']}/complete/", {"output": {"n": at + 1}}, format="json"
             )
         )
