@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from ticketflower.definitions.models import (
     CompletionDefinition,
@@ -27,8 +30,15 @@ class WorkflowFilterSet(django_filters.FilterSet):
         fields = ["status", "title", "lineage"]
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.NumberFilter):
+    """An id: an integer, typed as one in the schema (NumberFilter would say "number")."""
+
+    field_class = forms.IntegerField
+
+
 class _PartFilterSet(django_filters.FilterSet):
-    workflow = django_filters.NumberFilter(field_name="workflow_id", help_text="A workflow's id.")
+    workflow = IdFilter(field_name="workflow_id", help_text="A workflow's id.")
     title = django_filters.CharFilter(lookup_expr="icontains")
 
 
