@@ -77,6 +77,12 @@ class WorkflowDefinition(Timestamped):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["lineage", "version"], name="workflow_lineage_version"),
+            # At most one ACTIVE version per workflow: a ticket's definition is never ambiguous.
+            models.UniqueConstraint(
+                fields=["lineage"],
+                condition=models.Q(status="ACTIVE"),
+                name="workflow_one_active_version",
+            ),
             models.CheckConstraint(
                 condition=models.Q(max_iterations__gte=1), name="workflow_max_iterations_positive"
             ),

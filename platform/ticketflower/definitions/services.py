@@ -88,6 +88,17 @@ def _lock(workflow: WorkflowDefinition) -> WorkflowDefinition:
     return WorkflowDefinition.objects.select_for_update().get(pk=workflow.pk)
 
 
+def _lock_lineage(workflow: WorkflowDefinition) -> WorkflowDefinition:
+    """Lock every version of the workflow's lineage; returns the workflow's fresh row.
+
+    Activation and new-version read and change the lineage as a whole (one ACTIVE
+    version, the next version number), so concurrent calls on sibling versions must queue.
+    Later statements of the transaction then see what the previous holder committed.
+    """
+    rows = WorkflowDefinition.objects.select_for_update().filter(lineage=workflow.lineage)
+    return {row.pk: row for row in rows}[workflow.pk]
+
+
 def _ensure_draft(workflow: WorkflowDefinition, what: str = "it") -> None:
     if not workflow.is_editable:
         raise Conflict(
@@ -164,7 +175,7 @@ def do_activate_workflow(workflow: WorkflowDefinition) -> WorkflowDefinition:
     Refused (409, type `invalid_definition`) with every problem, each pointing into the
     workflow's bundle (GET .../bundle/).
     """
-    workflow = _lock(workflow)
+    workflow = _lock_lineage(workflow)
     if workflow.status != WorkflowStatus.DRAFT:
         raise Conflict(
             f"Only a DRAFT can be activated; workflow {workflow.pk} is {workflow.status}.",
@@ -203,7 +214,7 @@ def do_archive_workflow(workflow: WorkflowDefinition) -> WorkflowDefinition:
 @transaction.atomic
 def do_new_version(workflow: WorkflowDefinition, *, created_by: User | None) -> WorkflowDefinition:
     """A DRAFT copy of any workflow in its lineage, numbered after the lineage's latest."""
-    source = _lock(workflow)
+    source = _lock_lineage(workflow)
     latest = WorkflowDefinition.objects.filter(lineage=source.lineage).aggregate(v=Max("version"))
     copy = WorkflowDefinition.objects.create(
         created_by=created_by,
