@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from rest_framework.exceptions import NotFound
 
 from kernel.analysis import analyze
 from kernel.problems import InvalidBundle
@@ -85,7 +86,10 @@ def _refuse(detail: str, problems: Problems) -> None:
 
 def _lock(workflow: WorkflowDefinition) -> WorkflowDefinition:
     """The workflow's row, locked for the rest of the transaction, with its current status."""
-    return WorkflowDefinition.objects.select_for_update().get(pk=workflow.pk)
+    row = WorkflowDefinition.objects.select_for_update().filter(pk=workflow.pk).first()
+    if row is None:  # deleted since the view found it
+        raise NotFound()
+    return row
 
 
 def _lock_lineage(workflow: WorkflowDefinition) -> WorkflowDefinition:
@@ -96,7 +100,10 @@ def _lock_lineage(workflow: WorkflowDefinition) -> WorkflowDefinition:
     Later statements of the transaction then see what the previous holder committed.
     """
     rows = WorkflowDefinition.objects.select_for_update().filter(lineage=workflow.lineage)
-    return {row.pk: row for row in rows}[workflow.pk]
+    found = {row.pk: row for row in rows}.get(workflow.pk)
+    if found is None:  # deleted since the view found it
+        raise NotFound()
+    return found
 
 
 def _ensure_draft(workflow: WorkflowDefinition, what: str = "it") -> None:
@@ -290,7 +297,7 @@ def do_create_part(
     part = model(workflow=workflow, created_by=created_by, **bundles.part_values(section, entry))
     part.position = limits.MAX_INT  # last until placed
     _save_part(part, problems)
-    _place(part, len(model.objects.filter(workflow=workflow)) if position is None else position)
+    _place(part, model.objects.filter(workflow=workflow).count() if position is None else position)
     part.refresh_from_db()
     return part
 
