@@ -25,3 +25,9 @@ def imported(designer):
         return answer.json()
 
     return run
+
+
+@pytest.fixture
+def imported_once(imported):
+    """BUNDLE.md's example imported into alpha (a DRAFT); its detail."""
+    return imported()
