@@ -87,8 +87,8 @@ def compiled(workflow: WorkflowDefinition | int) -> Compiled:
         if found is not None:
             _cache.move_to_end(key)
             return found
-    if isinstance(workflow, int):
-        workflow = WorkflowDefinition.objects.get(pk=workflow_id)
+    # Always the whole row: a caller's instance may have deferred columns.
+    workflow = WorkflowDefinition.objects.get(pk=workflow_id)
     tasks = bundles.parts(workflow, "tasks")
     completions = bundles.parts(workflow, "completions")
     bundle = {

@@ -32,7 +32,10 @@ from ticketflower.runs.models import (
     TicketInstance,
 )
 
-NOT_ALLOWED = "You may not do this with this task."
+SUBMISSION_COLUMNS = (
+    "id", "title", "company_role_access", "workflow_id", "workflow__id",
+    "workflow__status", "workflow__version",
+)  # fmt: skip
 
 
 def _forbidden(detail: str) -> ProblemError:
@@ -51,8 +54,13 @@ def do_submit_ticket(
     ticket_admin); an unknown one and one the user may not submit get the same answer,
     so a definition's existence does not leak. Invalid fields: 400, nothing created.
     """
+    # Only the columns a submission needs: the workflow's schema and layouts are big JSON
+    # that the (cached) compiled definition already holds.
     ticket_definition = (
-        TicketDefinition.objects.select_related("workflow").filter(pk=ticket_definition_id).first()
+        TicketDefinition.objects.select_related("workflow")
+        .only(*SUBMISSION_COLUMNS)
+        .filter(pk=ticket_definition_id)
+        .first()
         if isinstance(ticket_definition_id, int)
         else None
     )
