@@ -21,14 +21,38 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """The test database, migrated (template included), with the test companies."""
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """The test database, migrated (template included), with the test companies.
+
+    Replaces pytest-django's fixture so that the test database is always the one set up:
+    theirs sets up only the databases that collected tests mark as used, and a run of
+    tests that use `committed_tenant` alone would otherwise reach the real database.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
     from tenants.provisioning import create_tenant
 
+    keepdb = django_db_keepdb and not django_db_createdb
     with django_db_blocker.unblock():
+        db_cfg = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            keepdb=keepdb,
+            aliases={"default"},
+        )
         for slug in TENANTS:
             create_tenant(slug, name=slug.title(), admin_username="admin", admin_password=PASSWORD)
     yield
+    if not keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 
 @pytest.fixture
@@ -80,9 +104,12 @@ def committed_tenant(django_db_setup, django_db_blocker):
     """
     import uuid
 
+    from django.db import connection
+
     from tenants.provisioning import create_tenant, delete_tenant
     from tests.helpers import TenantHelper
 
+    assert connection.settings_dict["NAME"].startswith("test_"), "not the test database"
     slug = f"c_{uuid.uuid4().hex[:10]}"
     with django_db_blocker.unblock():
         create_tenant(slug, admin_username="admin", admin_password=PASSWORD)

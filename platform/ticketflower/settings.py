@@ -75,6 +75,7 @@ TENANT_APPS = [
     "rest_framework.authtoken",
     "ticketflower.definitions",
     "ticketflower.runs",
+    "ticketflower.actions",
 ]
 INSTALLED_APPS = SHARED_APPS + [a for a in TENANT_APPS if a not in SHARED_APPS]
 

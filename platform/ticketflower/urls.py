@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from ticketflower.accounts.views import MeView, RoleViewSet, TokenView, UserViewSet
+from ticketflower.actions.views import CallbackView
 from ticketflower.api.plugins import PluginListView
 from ticketflower.definitions import views as definitions
 from ticketflower.runs import views as runs
@@ -28,6 +29,7 @@ urlpatterns = [
     path("api/v1/auth/token/", TokenView.as_view(), name="auth-token"),
     path("api/v1/me/", MeView.as_view(), name="me"),
     path("api/v1/plugins/", PluginListView.as_view(), name="plugins"),
+    path("api/v1/callbacks/<str:token>/", CallbackView.as_view(), name="callback"),
     path("api/v1/", include(router.urls)),
     path("api/auth/", include("rest_framework.urls", namespace="rest_framework")),
     path("", include("ticketflower.api.schema_urls")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from plugins.hookspecs import hookimpl
 from plugins.types import TaskType
 
+MAX_TIMEOUT_SECONDS = 120
 _SETTINGS = ("action_url", "timeout_seconds", "input_transform", "output_transform")
 SYNC_ACTION = TaskType(
     name="SYNC_ACTION",
@@ -26,3 +27,22 @@ ASYNC_ACTION = TaskType(
 def register_task_types(register):
     register(SYNC_ACTION)
     register(ASYNC_ACTION)
+
+
+@hookimpl
+def validate_task_settings(task, pointer):
+    if task.get("task_type") not in (SYNC_ACTION.name, ASYNC_ACTION.name):
+        return None
+    timeout = task.get("timeout_seconds")
+    if isinstance(timeout, int) and timeout > MAX_TIMEOUT_SECONDS:
+        return [(pointer + "/timeout_seconds", f"at most {MAX_TIMEOUT_SECONDS} seconds")]
+    return []
+
+
+@hookimpl
+def task_started(event):
+    if event.task_type in (SYNC_ACTION.name, ASYNC_ACTION.name):
+        # Imported here: declaring the actor needs the broker the platform configured.
+        from plugins.http_action.actors import enqueue
+
+        enqueue(event)

@@ -17,7 +17,7 @@ django.setup()
 import dramatiq  # noqa: E402
 
 from ticketflower.workers.broker import broker  # noqa: E402
-from ticketflower.workers.tasks import complete_task_instance  # noqa: E402, F401
+import ticketflower.runs.actors  # noqa: E402, F401
 import plugins.http_action.actors  # noqa: E402, F401
 
 HEALTHCHECK_PREFIX = "ticketflower:healthcheck:"

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class ActionsConfig(AppConfig):
+    name = "ticketflower.actions"
+    label = "actions"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Plugins reach the platform only through the host seam (plugins/host.py); this
+        # host extends the runs host with what HTTP actions need, so it is installed last.
+        from plugins.host import install_host
+        from ticketflower.actions.host import PlatformHost
+
+        install_host(PlatformHost())
+        # Actors are declared on import; the broker (tenant middleware included) first.
+        import ticketflower.workers.broker  # noqa: F401

@@ -1,0 +1,66 @@
+"""The host plugins see: the runs host plus what HTTP actions need (secret, callbacks, limits)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django_tenants.utils import schema_context
+
+from plugins.types import TaskEvent
+from ticketflower.runs.host import PlatformHost as RunsHost
+from ticketflower.runs.models import TaskInstance
+
+
+class PlatformHost(RunsHost):
+    """Implements plugins.host.Host (installed by this app's ready())."""
+
+    def task_context(self, event: TaskEvent) -> dict[str, Any]:
+        """The runs context plus the instance's current status (actors skip inactive ones)."""
+        context = super().task_context(event)
+        with schema_context(event.schema_name):
+            context["status"] = (
+                TaskInstance.objects.filter(pk=event.task_instance_id)
+                .values_list("status", flat=True)
+                .get()
+            )
+        return context
+
+    def signing_secret(self, event: TaskEvent) -> bytes:
+        from ticketflower.actions.tokens import signing_secret
+
+        with schema_context(event.schema_name):
+            return signing_secret()
+
+    def issue_callback(self, event: TaskEvent) -> str:
+        from ticketflower.actions.tokens import issue_callback
+
+        with schema_context(event.schema_name):
+            return issue_callback(event.task_instance_id)
+
+    def action_settings(self) -> dict[str, Any]:
+        from plugins.http_action.destinations import parse_networks
+
+        return {
+            "max_retries": settings.ACTION_MAX_RETRIES,
+            "min_backoff_ms": settings.ACTION_MIN_BACKOFF_MS,
+            "max_backoff_ms": settings.ACTION_MAX_BACKOFF_MS,
+            "default_timeout": settings.ACTION_DEFAULT_TIMEOUT_SECONDS,
+            "max_timeout": settings.ACTION_MAX_TIMEOUT_SECONDS,
+            "allowed": parse_networks(settings.ACTION_ALLOWED_NETWORKS),
+            "allow_all": settings.ACTION_ALLOW_PRIVATE,
+        }
+
+
+def event_for(task: TaskInstance) -> TaskEvent:
+    """The TaskEvent of a task instance row (in the current schema)."""
+    from django.db import connection
+
+    return TaskEvent(
+        schema_name=connection.schema_name,
+        task_instance_id=task.pk,
+        task_type=task.task_type,
+        task_title=task.task_definition.title,
+        workflow_instance_id=task.workflow_instance_id,
+        status=task.status,
+    )
