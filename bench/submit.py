@@ -107,7 +107,8 @@ def set_up() -> tuple[str, str, int]:
 class Client:
     """One keep-alive HTTP connection posting tickets."""
 
-    def __init__(self, url: str, host: str, token: str, definition: int):
+    def __init__(self, url: str, host: str, token: str, definition: int, baseline: bool = False):
+        self.baseline = baseline
         parsed = urlparse(url)
         self.address = (parsed.hostname or "127.0.0.1", parsed.port or 80)
         self.headers = {
@@ -121,18 +122,23 @@ class Client:
         self.count = 0
 
     def submit(self) -> int:
+        """POST one ticket (or, with `baseline`, GET /api/v1/me/: one SELECT after auth)."""
         self.count += 1
-        body = json.dumps(
-            {
-                "ticket_definition": self.definition,
-                "fields": {"title": f"Taxi {self.count}", "amount": 12.5 + self.count % 100},
-            }
-        )
+        if self.baseline:
+            method, path, body = "GET", "/api/v1/me/", None
+        else:
+            method, path = "POST", "/api/v1/tickets/"
+            body = json.dumps(
+                {
+                    "ticket_definition": self.definition,
+                    "fields": {"title": f"Taxi {self.count}", "amount": 12.5 + self.count % 100},
+                }
+            )
         for attempt in range(2):
             if self.conn is None:
                 self.conn = http.client.HTTPConnection(*self.address, timeout=30)
             try:
-                self.conn.request("POST", "/api/v1/tickets/", body, self.headers)
+                self.conn.request(method, path, body, self.headers)
                 answer = self.conn.getresponse()
                 answer.read()
                 if answer.getheader("Connection", "").lower() == "close":
@@ -166,7 +172,7 @@ def saturate(make: callable, concurrency: int, seconds: float) -> dict:
             t0 = time.perf_counter()
             code = client.submit()
             mine.append(time.perf_counter() - t0)
-            if code != 201:
+            if code not in (200, 201):
                 bad.append(code)
         with lock:
             latencies.extend(mine)
@@ -278,6 +284,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--rate", type=float, default=100)
     parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also measure GET /api/v1/me/ at saturation (auth + one SELECT), for scale",
+    )
+    parser.add_argument(
         "--settings",
         default=None,
         help="settings module for the server, e.g. settings_limit_set_calls (in bench/)",
@@ -297,6 +308,12 @@ def main() -> None:
             "saturation": saturate(make, args.concurrency, args.seconds),
             "fixed_rate": fixed_rate(make, args.rate, args.seconds),
         }
+        if args.baseline:
+            results["baseline_me_saturation"] = saturate(
+                lambda: Client(url, host, token, definition, baseline=True),
+                args.concurrency,
+                args.seconds,
+            )
     finally:
         if process is not None:
             process.terminate()
