@@ -20,8 +20,6 @@ import pytest
 
 from tests.definitions.data import EXAMPLES, example_bundle
 
-pytest.importorskip("openapi_python_client")
-
 PACKAGE = "tf_generated_client"
 # The live server below closes each connection after one answer; a client reusing one
 # would race with that close.
