@@ -14,7 +14,7 @@ every later event (`run`). A step
 5. schedules the plugin notifications with `transaction.on_commit`.
 
 The compiled kernel `Definition` is cached per company schema and workflow version:
-ACTIVE and ARCHIVED definitions are immutable (docs/decision-runs-definition-cache.md).
+ACTIVE and ARCHIVED definitions are immutable (docs/decision-runs-engine.md).
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ def submit(
             ticket_definition=ticket_definition, workflow_instance=instance, created_by_id=user_id
         )
         # $.ticket.definition is the ticket definition's title, as in a simulation
-        # (docs/decision-runs-ticket-context.md).
+        # (docs/decision-runs-engine.md).
         event = kernel_events.ticket_submitted(
             ticket_definition.title, fields, ticket_id=ticket.pk, created_by=user_id
         )
