@@ -122,3 +122,65 @@ def committed_tenant(django_db_setup, django_db_blocker):
 
             connection.set_schema_to_public()
             delete_tenant(slug, confirm=slug)
+
+
+# -- the real stack for action tests: the API over HTTP, a worker process -----------------
+
+
+@pytest.fixture
+def api_server(committed_tenant):
+    """The Django app over HTTP on 127.0.0.1 (callbacks post to it); yields its port."""
+    import threading
+    from wsgiref.simple_server import make_server
+
+    from django.core.wsgi import get_wsgi_application
+
+    from tests.actions.support import QuietHandler, ThreadingWSGIServer
+
+    server = make_server(
+        "127.0.0.1",
+        0,
+        get_wsgi_application(),
+        server_class=ThreadingWSGIServer,
+        handler_class=QuietHandler,
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def worker_env(api_server, tmp_path):
+    """Environment of a worker process on the test database, allowed to call loopback."""
+    import os
+
+    from tests.actions.support import database_url
+
+    return dict(
+        os.environ,
+        DATABASE_URL=database_url(),
+        TICKETFLOWER_DEV="1",
+        TICKETFLOWER_ACTIONS_ALLOWED_NETWORKS="127.0.0.0/8,::1/128",
+        TICKETFLOWER_ACTION_MAX_RETRIES="2",
+        TICKETFLOWER_ACTION_MIN_BACKOFF_MS="100",
+        TICKETFLOWER_ACTION_MAX_BACKOFF_MS="300",
+        TICKETFLOWER_BROKER_HEARTBEAT_MS="2000",
+        TICKETFLOWER_BROKER_MAINTENANCE_CHANCE="1000000",
+        TICKETFLOWER_CALLBACK_URL_TEMPLATE=f"http://{{domain}}:{api_server}/api/v1/callbacks/{{token}}/",
+        WORKER_LOG=str(tmp_path / "worker.log"),
+    )
+
+
+@pytest.fixture
+def worker(worker_env, settings):
+    """A running `ticketflower worker` process (stopped afterwards)."""
+    from tests.actions.support import Worker
+
+    # The test process enqueues with the same backoff settings as the worker uses.
+    settings.ACTION_MIN_BACKOFF_MS = 100
+    settings.ACTION_MAX_BACKOFF_MS = 300
+    w = Worker(worker_env).start()
+    yield w
+    w.stop()

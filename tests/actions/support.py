@@ -6,8 +6,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from urllib.parse import quote
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 import psutil
 from django.db import connection
@@ -61,3 +63,27 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1):
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout} s; last value {value!r}")
+
+
+class ThreadingWSGIServer(WSGIServer):
+    daemon_threads = True
+
+    def process_request(self, request, client_address):
+        thread = threading.Thread(target=self._handle, args=(request, client_address), daemon=True)
+        thread.start()
+
+    def _handle(self, request, client_address):
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+            from django.db import connections
+
+            connections.close_all()
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass

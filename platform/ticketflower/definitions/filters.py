@@ -11,7 +11,6 @@ from ticketflower.definitions.models import (
     CompletionDefinition,
     CompletionStatus,
     TaskDefinition,
-    TaskType,
     TicketDefinition,
     WorkflowDefinition,
     WorkflowStatus,
@@ -43,7 +42,7 @@ class _PartFilterSet(django_filters.FilterSet):
 
 
 class TaskDefinitionFilterSet(_PartFilterSet):
-    task_type = django_filters.ChoiceFilter(choices=TaskType.choices)
+    task_type = django_filters.CharFilter()
 
     class Meta:
         model = TaskDefinition

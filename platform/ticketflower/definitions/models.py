@@ -26,6 +26,8 @@ class WorkflowStatus(models.TextChoices):
 
 
 class TaskType(models.TextChoices):
+    """The built-in task types; plugins register more (plugins.manager.task_types())."""
+
     FORM = "FORM"
     SYNC_ACTION = "SYNC_ACTION"
     ASYNC_ACTION = "ASYNC_ACTION"
@@ -117,7 +119,10 @@ class TaskDefinition(WorkflowPart):
     """A task: triggered when one of its input fields is written and its condition holds."""
 
     workflow = models.ForeignKey(WorkflowDefinition, on_delete=models.CASCADE, related_name="tasks")
-    task_type = models.CharField(max_length=16, choices=TaskType.choices)
+    # Not a closed choice: task-type plugins add types; plugins.bundles validates them.
+    task_type = models.CharField(
+        max_length=64, help_text="FORM, SYNC_ACTION, ASYNC_ACTION or a type a plugin registers."
+    )
     input_fields = _field_names()
     output_fields = _field_names()
     condition = models.JSONField(null=True, blank=True)

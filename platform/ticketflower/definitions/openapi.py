@@ -17,7 +17,7 @@ from ticketflower.definitions.fields import (
     NameListField,
     TransformField,
 )
-from ticketflower.definitions.models import CompletionStatus, TaskType
+from ticketflower.definitions.models import CompletionStatus
 
 # The statuses a trace ends in: the workflow's, or SCENARIO_ERROR.
 TRACE_STATUS_CHOICES = [
@@ -42,7 +42,11 @@ class BundleTaskSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=255)
     description = serializers.CharField(**_optional_text)
     ext_ref = ExtRefField(required=False, allow_null=True)
-    task_type = serializers.ChoiceField(choices=TaskType.choices)
+    task_type = serializers.CharField(
+        max_length=64,
+        help_text="FORM, SYNC_ACTION, ASYNC_ACTION or a type a plugin registers "
+        "(GET /api/v1/plugins/).",
+    )
     input_fields = NameListField()
     output_fields = NameListField()
     condition = ConditionField(required=False, allow_null=True)

@@ -25,19 +25,19 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from kernel import events as kernel_events
-from kernel.bundle import Definition, compile_bundle
+from kernel.bundle import Definition
 from kernel.events import INVALID, StepRefused
 from kernel.state import ACTIVE_STATUSES
 from kernel.step import step
 from kernel.workspace import check_writes
-from plugins.manager import default_evaluator, notify
+from plugins.bundles import compile_definition
+from plugins.manager import notify
 from plugins.types import TaskEvent
 from ticketflower.api.errors import Conflict, ProblemError
 from ticketflower.definitions import bundles
@@ -101,7 +101,7 @@ def compiled(workflow: WorkflowDefinition | int) -> Compiled:
     result = Compiled(
         workflow_id=workflow_id,
         version=workflow.version,
-        definition=compile_bundle(bundle, default_evaluator()),
+        definition=compile_definition(bundle),
         task_ids={t.title: t.pk for t in tasks},
         completion_ids={c.title: c.pk for c in completions},
     )
@@ -421,12 +421,7 @@ def _schedule_notifications(
     types = {t.title: t.task_type for t in comp.definition.tasks}
     pending: list[tuple[str, TaskEvent]] = []
     titles = {v: k for k, v in comp.task_ids.items()}
-    for task in created:
-        if task.status in ACTIVE_STATUSES:
-            title = titles[task.task_definition_id]
-            pending.append(
-                ("started", _event(schema, task.pk, task.task_type, title, instance, task.status))
-            )
+    # In the order things happened: what ended (a completion) before what it started.
     for effect in changes:
         moment = _MOMENTS.get(effect["status"])
         if moment is None or effect["seq"] not in ids:
@@ -436,9 +431,24 @@ def _schedule_notifications(
         pending.append(
             (moment, _event(schema, task_id, types[title], title, instance, effect["status"]))
         )
+    for task in created:
+        if task.status in ACTIVE_STATUSES:
+            title = titles[task.task_definition_id]
+            pending.append(
+                ("started", _event(schema, task.pk, task.task_type, title, instance, task.status))
+            )
     for moment, task_event in pending:
         # robust: a plugin's failure is logged and must not turn a committed step into a 500.
-        transaction.on_commit(partial(_notify, moment, task_event), robust=True)
+        transaction.on_commit(_notifier(moment, task_event), robust=True)
+
+
+def _notifier(moment: str, task_event: TaskEvent) -> Callable[[], None]:
+    """A named callback (Django logs a robust callback's failure by its __qualname__)."""
+
+    def notify_plugins() -> None:
+        _notify(moment, task_event)
+
+    return notify_plugins
 
 
 def _event(

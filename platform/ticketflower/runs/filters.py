@@ -58,7 +58,7 @@ class TaskFilterSet(django_filters.FilterSet):
     claimable = django_filters.BooleanFilter(
         method="filter_claimable", help_text="Active FORM tasks assigned to nobody."
     )
-    task_type = django_filters.ChoiceFilter(choices=TaskType.choices)
+    task_type = django_filters.CharFilter()
     ticket = django_filters.NumberFilter(field_name="workflow_instance__ticket__id")
     workflow_instance = django_filters.NumberFilter(field_name="workflow_instance_id")
 
