@@ -174,7 +174,6 @@ SPECTACULAR_SETTINGS = {
     "PARSER_WHITELIST": ["ticketflower.api.parsers.LimitedJSONParser"],
     "ENUM_NAME_OVERRIDES": {
         "WorkflowStatusEnum": "ticketflower.definitions.models.WorkflowStatus",
-        "TaskTypeEnum": "ticketflower.definitions.models.TaskType",
         "CompletionStatusEnum": "ticketflower.definitions.models.CompletionStatus",
         "TraceStatusEnum": "ticketflower.definitions.openapi.TRACE_STATUS_CHOICES",
         "FindingLevelEnum": "ticketflower.definitions.openapi.FINDING_LEVEL_CHOICES",

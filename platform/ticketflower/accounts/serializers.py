@@ -59,7 +59,7 @@ class RoleSerializer(StrictModelSerializer):
         return obj.name in BUILTIN_ROLES
 
 
-class TokenRequestSerializer(StrictSerializer):
+class CredentialsSerializer(StrictSerializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 

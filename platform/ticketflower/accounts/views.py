@@ -14,9 +14,9 @@ from rest_framework.views import APIView
 from ticketflower.accounts import services
 from ticketflower.accounts.roles import role_names
 from ticketflower.accounts.serializers import (
+    CredentialsSerializer,
     MeSerializer,
     RoleSerializer,
-    TokenRequestSerializer,
     TokenSerializer,
     UserSerializer,
 )
@@ -31,10 +31,10 @@ class TokenView(APIView):
     authentication_classes: list = []
 
     @extend_schema(
-        request=TokenRequestSerializer, responses={200: TokenSerializer}, operation_id="auth_token"
+        request=CredentialsSerializer, responses={200: TokenSerializer}, operation_id="auth_token"
     )
     def post(self, request):
-        data = TokenRequestSerializer(data=request.data)
+        data = CredentialsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticate(request, **data.validated_data)
         if user is None:
