@@ -1,0 +1,91 @@
+"""Bad input: 4xx with pointers, nothing half-written, never a 500 (issue 5)."""
+
+from __future__ import annotations
+
+import pytest
+
+GARBAGE = [
+    None,
+    1,
+    "text",
+    [],
+    [1, 2],
+    {"output": None},
+    {"output": "x"},
+    {"output": {"approved": [[[[[[[[[[]]]]]]]]]]}},
+    {"output": {"approved": 10**400}},
+    {"output": {"": 1, "$": 2, "a/b~c": 3}},
+    {"data": {"amount": "NaN"}},
+    {"notes": None},
+    {"user": "me"},
+    {"user": 10**30},
+    {"fields": {"amount": 1}, "ticket_definition": -1},
+    {"ticket_definition": True, "fields": {}},
+    {"ticket_definition": 1.5, "fields": {}},
+]
+
+
+@pytest.fixture
+def paths(expense):
+    ticket = expense.submit({"amount": 5}).json()
+    task = ticket["tasks"][0]["id"]
+    instance = ticket["workflow_instance"]["id"]
+    expense.ticket_id = ticket["id"]
+    return [
+        "/api/v1/tickets/",
+        f"/api/v1/tasks/{task}/complete/",
+        f"/api/v1/tasks/{task}/assign/",
+        f"/api/v1/workflow-instances/{instance}/write/",
+        "/api/v1/ticket-errors/1/resolve/",
+        "/api/v1/files/",
+    ]
+
+
+def test_garbage_bodies_never_500(expense, paths):
+    for path in paths:
+        for body in GARBAGE:
+            answer = expense.admin.post(path, body, format="json")
+            assert 400 <= answer.status_code < 500, (path, body, answer.status_code)
+            assert answer.json()["errors"], (path, body)
+    # Nothing was completed or written by any of them.
+    assert [t["status"] for t in expense.tasks(expense.ticket_id)] == ["OPEN"]
+    assert len(expense.history(expense.ticket_id)["iterations"]) == 1
+
+
+def test_garbage_query_parameters_never_500(expense, paths):
+    instance = paths[3].split("/")[4]
+    for query in (
+        "/api/v1/tickets/?created_after=x&status=Z",
+        "/api/v1/tasks/?assigned=you",
+        "/api/v1/tasks/?claimable=maybe",
+        "/api/v1/tasks/?status=DONE",
+        "/api/v1/ticket-errors/?error_status=X",
+        "/api/v1/tickets/?limit=x&offset=-5",
+        f"/api/v1/workflow-instances/{instance}/data/?iteration=99999999999999999999",
+        f"/api/v1/workflow-instances/{instance}/diff/?from=a&to=b",
+        "/api/v1/tickets/abc/",
+        "/api/v1/tasks/99999999999999999999/",
+        "/api/v1/files/0/download/",
+    ):
+        answer = expense.admin.get(query)
+        assert 200 <= answer.status_code < 500, (query, answer.status_code)
+
+
+def test_runaway_loop_goes_on_hold_and_keeps_data(alpha):
+    from tests.runs.support import Runner, install, loop_bundle
+
+    bundle = loop_bundle()
+    bundle["workflow"]["max_iterations"] = 3
+    runner = Runner(alpha, install(alpha, bundle), "staff")
+    ticket = runner.submit({"n": 0}).json()["id"]
+    for n in range(1, 4):
+        task = runner.oldest_active(ticket, "Step")
+        answer = runner.admin.post(
+            f"/api/v1/tasks/{task['id']}/complete/", {"output": {"n": n}}, format="json"
+        )
+        assert answer.status_code == 200, answer.json()
+    history = runner.history(ticket)
+    assert history["status"] == "ON_HOLD"
+    assert [it["data"]["n"] for it in history["iterations"]] == [0, 1, 2, 3]
+    assert [e["type"] for e in history["errors"]] == ["WORKFLOW_TRANSITION"]
+    assert "runaway" in history["errors"][0]["message"]
