@@ -70,3 +70,15 @@ def test_budgets_do_not_grow_with_history(alpha, capsys):
     assert submissions[0] == submissions[1] <= SUBMISSION
     assert completions[3] == completions[30] <= COMPLETION
     assert histories[3] == histories[30] <= HISTORY
+
+
+def test_listings_have_no_n_plus_one(expense):
+    counts = {}
+    for total in (2, 6):
+        while len(expense.admin.get("/api/v1/tickets/?limit=100").json()["results"]) < total:
+            expense.submit({"amount": 1})
+        counts[total] = {
+            path: _count(lambda path=path: expense.admin.get(f"/api/v1/{path}/?limit=100"))[0]
+            for path in ("tickets", "tasks", "workflow-instances", "ticket-errors")
+        }
+    assert counts[2] == counts[6]

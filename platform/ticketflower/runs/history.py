@@ -12,6 +12,7 @@ from typing import Any
 from kernel import effects
 from kernel.simulate import Trace
 from ticketflower.runs.models import TaskInstance, TicketError, WorkflowData, WorkflowInstance
+from ticketflower.runs.serializers import completion_title
 
 
 def trace(instance: WorkflowInstance) -> dict[str, Any]:
@@ -67,8 +68,7 @@ def trace(instance: WorkflowInstance) -> dict[str, Any]:
                 error["error_type"], error["error_message"], title, None, error["completion__title"]
             )
         )
-    state = instance.state or {}
-    replay.append(effects.workflow_status(instance.status, state.get("completion")))
+    replay.append(effects.workflow_status(instance.status, completion_title(instance)))
     builder.apply(replay)
     result = builder.to_dict()
 

@@ -44,6 +44,14 @@ class FastRepresentation:
         return self.represent(instance)
 
 
+def completion_title(instance: WorkflowInstance) -> str | None:
+    """The title of the completion that fired: from the state when it is loaded (a step's
+    result), else from the completion row (listings defer the state, which holds data)."""
+    if "state" in instance.get_deferred_fields():
+        return instance.completion.title if instance.completion_id else None
+    return (instance.state or {}).get("completion")
+
+
 def instance_data(instance: WorkflowInstance) -> dict[str, Any]:
     """WorkflowInstanceSerializer's output."""
     ticket = getattr(instance, "ticket", None)
@@ -54,7 +62,7 @@ def instance_data(instance: WorkflowInstance) -> dict[str, Any]:
         "definition_version": instance.definition_version,
         "status": instance.status,
         "iteration": instance.iteration,
-        "completion": (instance.state or {}).get("completion"),
+        "completion": completion_title(instance),
         "created_at": _time(instance.created_at),
         "updated_at": _time(instance.updated_at),
     }
@@ -129,8 +137,7 @@ class WorkflowInstanceSerializer(FastRepresentation, serializers.ModelSerializer
 
     @extend_schema_field({"type": "string", "nullable": True})
     def get_completion(self, instance: WorkflowInstance) -> str | None:
-        # The state holds the title: no join needed.
-        return (instance.state or {}).get("completion")
+        return completion_title(instance)
 
 
 class TaskInstanceSerializer(FastRepresentation, serializers.ModelSerializer):

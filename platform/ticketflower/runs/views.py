@@ -98,8 +98,11 @@ class TicketViewSet(
     ordering = ["-id"]
 
     def get_queryset(self):
-        queryset = access.visible_tickets(self.request.user).select_related(
-            "ticket_definition", "workflow_instance"
+        # The state (with the whole workspace) is not shown: never load it for a listing.
+        queryset = (
+            access.visible_tickets(self.request.user)
+            .select_related("ticket_definition", "workflow_instance__completion")
+            .defer("workflow_instance__state")
         )
         if self.action == "retrieve":
             tasks = TaskInstance.objects.select_related("task_definition").order_by("seq")
@@ -172,7 +175,11 @@ class WorkflowInstanceViewSet(
     ordering = ["-id"]
 
     def get_queryset(self):
-        return access.visible_instances(self.request.user).select_related("ticket")
+        return (
+            access.visible_instances(self.request.user)
+            .select_related("ticket", "completion")
+            .defer("state")
+        )
 
     def _iteration(self, instance, number: int | None, pointer: str) -> WorkflowData:
         number = instance.iteration if number is None else number
