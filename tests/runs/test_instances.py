@@ -107,3 +107,24 @@ def test_instances_list_and_filter(expense):
     listed = expense.submitter.get("/api/v1/workflow-instances/?status=IN_PROGRESS").json()
     assert instance in {i["id"] for i in listed["results"]}
     assert expense.submitter.get("/api/v1/workflow-instances/?status=NOPE").status_code == 400
+
+
+def test_explain_why_a_task_did_or_did_not_run(alpha, expense):
+    ticket = expense.submit({"amount": 300}).json()["id"]
+    instance = _instance(expense, ticket)
+    review = _review(expense, ticket)
+    expense.admin.post(
+        f"/api/v1/tasks/{review['id']}/complete/", {"output": {"approved": False}}, format="json"
+    )
+    base = f"/api/v1/workflow-instances/{instance}/explain/"
+    answer = expense.submitter.get(f"{base}?task=Review")
+    assert answer.status_code == 200, answer.json()
+    assert answer.json()["decisions"] == [{"iteration": 0, "decision": "started", "seq": 1}]
+    assert "its condition held and it started" in answer.json()["lines"][0]
+    archive = expense.submitter.get(f"{base}?task=Archive").json()
+    assert archive["decisions"] == []
+    assert any("completion 'Refused' fired" in line for line in archive["lines"])
+    answer = expense.submitter.get(f"{base}?task=Nope")
+    assert answer.status_code == 400
+    assert answer.json()["errors"][0]["pointer"] == "/task"
+    assert expense.submitter.get(base).status_code == 400

@@ -36,6 +36,7 @@ def _requests(t):
         ("get", f"/api/v1/workflow-instances/{t['instance']}/"),
         ("get", f"/api/v1/workflow-instances/{t['instance']}/data/"),
         ("get", f"/api/v1/workflow-instances/{t['instance']}/diff/"),
+        ("get", f"/api/v1/workflow-instances/{t['instance']}/explain/?task=Review"),
         ("post", f"/api/v1/workflow-instances/{t['instance']}/write/"),
         ("post", f"/api/v1/workflow-instances/{t['instance']}/cancel/"),
         ("get", f"/api/v1/files/{t['file']}/"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from kernel import effects
+from kernel.explain import explain_task
 from kernel.simulate import Trace
 from ticketflower.runs.models import TaskInstance, TicketError, WorkflowData, WorkflowInstance
 from ticketflower.runs.serializers import completion_title
@@ -103,3 +104,30 @@ def strip_extras(trace_dict: dict[str, Any]) -> dict[str, Any]:
         for e in trace_dict["errors"]
     ]
     return out
+
+
+def explain(instance: WorkflowInstance, task: str) -> dict[str, Any] | None:
+    """Why `task` did (or did not) run: the kernel's sentences and the task's decisions.
+    None when the workflow has no such task."""
+    from ticketflower.runs.engine import compiled
+
+    definition = compiled(instance.workflow_id).definition
+    task_def = definition.tasks_by_title.get(task)
+    if task_def is None:
+        return None
+    iterations = list(
+        WorkflowData.objects.filter(workflow_instance=instance)
+        .order_by("iteration")
+        .values("iteration", "written", "decisions")
+    )
+    decisions = [
+        {"iteration": it["iteration"], **{k: v for k, v in d.items() if k != "task"}}
+        for it in iterations
+        for d in it["decisions"]
+        if d.get("task") == task
+    ]
+    return {
+        "task": task,
+        "lines": explain_task(iterations, task, task_def.input_fields),
+        "decisions": decisions,
+    }

@@ -267,6 +267,21 @@ class StepOutcomeSerializer(serializers.Serializer):
     errors = TicketErrorSerializer(many=True, help_text="Ticket errors this step recorded.")
 
 
+class ExplainQuerySerializer(StrictSerializer):
+    task = serializers.CharField(max_length=255, help_text="A task definition's title.")
+
+
+class ExplainSerializer(serializers.Serializer):
+    """Why a task did (or did not) run, iteration by iteration."""
+
+    task = serializers.CharField()
+    lines = serializers.ListField(child=serializers.CharField())
+    decisions = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="The task's decisions: {iteration, decision, seq?, message?}.",
+    )
+
+
 class HistorySerializer(TraceSerializer):
     """BUNDLE.md's trace of the live instance (ids, users and timestamps added)."""
 

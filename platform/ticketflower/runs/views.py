@@ -34,6 +34,8 @@ from ticketflower.runs.serializers import (
     DataWriteSerializer,
     DiffQuerySerializer,
     DiffSerializer,
+    ExplainQuerySerializer,
+    ExplainSerializer,
     FileUploadRequestSerializer,
     FileUploadSerializer,
     HistorySerializer,
@@ -241,6 +243,24 @@ class WorkflowInstanceViewSet(
             "written": sorted({name for names in written for name in names}),
         }
         return Response(DiffSerializer(body).data)
+
+    @extend_schema(
+        operation_id="workflow_instances_explain",
+        summary="Why a task did (or did not) run",
+        description="From every iteration's decisions: when the task was a candidate, "
+        "whether its condition held, failed or conflicted, and completions that fired.",
+        parameters=[ExplainQuerySerializer],
+        responses=ExplainSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def explain(self, request: Request, pk: str | None = None) -> Response:
+        instance = self.get_object()
+        query = _parse(ExplainQuerySerializer, request.query_params)
+        found = history.explain(instance, query["task"])
+        if found is None:
+            message = f"The workflow has no task titled {query['task']!r}."
+            raise ProblemError("No such task.", [("/task", message)])
+        return Response(ExplainSerializer(found).data)
 
     @extend_schema(
         operation_id="workflow_instances_write",
