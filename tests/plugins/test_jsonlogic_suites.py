@@ -396,7 +396,7 @@ def _params():
         yield pytest.param(case, id=case_id, marks=marks)
 
 
-@pytest.mark.parametrize("case", _params())
+@pytest.mark.parametrize("case", list(_params()))
 def test_conformance(case):
     passed, detail = outcome(case)
     expected = case.get("result", case.get("error"))
