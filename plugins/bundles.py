@@ -11,13 +11,20 @@ from typing import Any
 
 from kernel.bundle import Definition, compile_bundle
 from kernel.problems import InvalidBundle, Problem
-from kernel.validation import validate
+from kernel.validation import BUILTIN_TASK_TYPES, validate
 from plugins.manager import default_evaluator, get_plugin_manager, task_types
 
 
 def initial_statuses() -> dict[str, str]:
-    """Each registered task type's initial status, as the kernel takes them."""
-    return {name: t.initial_status for name, t in task_types().items()}
+    """Each registered task type's initial status, as the kernel takes them.
+
+    Built-in types first in their usual order, then plugins' types by name, so that
+    messages listing them read the same whatever order plugins registered in.
+    """
+    registered = task_types()
+    order = [n for n in BUILTIN_TASK_TYPES if n in registered]
+    order += sorted(n for n in registered if n not in BUILTIN_TASK_TYPES)
+    return {name: registered[name].initial_status for name in order}
 
 
 def validate_bundle(bundle: Any) -> list[Problem]:
