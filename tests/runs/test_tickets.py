@@ -126,3 +126,20 @@ def test_anonymous_gets_401(expense):
     anonymous = expense.helper.anonymous()
     assert anonymous.get("/api/v1/tickets/").status_code == 401
     assert anonymous.post("/api/v1/tickets/", {}, format="json").status_code == 401
+
+
+def test_a_submission_that_stalls_records_its_error(alpha):
+    from tests.runs.support import loop_bundle
+
+    runner = Runner(alpha, install(alpha, loop_bundle()), "staff")
+    answer = runner.submit({"n": 5000})  # the only task's condition is false
+    assert answer.status_code == 201, answer.json()
+    body = answer.json()
+    assert body["workflow_instance"]["status"] == "ON_HOLD"
+    assert body["tasks"] == []
+    history = runner.history(body["id"])
+    assert history["iterations"][0]["decisions"] == [
+        {"task": "Step", "decision": "condition_false"}
+    ]
+    assert [e["type"] for e in history["errors"]] == ["WORKFLOW_TRANSITION"]
+    assert runner.submitter.get(f"/api/v1/tickets/{body['id']}/").json() == {**body, "tasks": []}
