@@ -1,0 +1,823 @@
+"""Whole workflows per second through the real stack, and submission → COMPLETED latency (issue 6).
+
+Targets on the 2-core machine: >= 220 workflows/s with one SYNC_ACTION, >= 100 workflows/s
+with three SYNC_ACTIONs in a chain, p99 < 250 ms at half that load, worker RSS <= 150 MB.
+
+Run against the machine's servers (create the database and migrate first):
+
+    psql -h 127.0.0.1 -U postgres -c 'create database tf_bench_e2e'
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/tf_bench_e2e
+    export REDIS_URL=redis://127.0.0.1:6379/7
+    .venv/bin/python manage.py migrate
+    .venv/bin/python bench/e2e.py            # or --quick for a smoke run (< 60 s)
+
+or with the embedded servers: `.venv/bin/ticketflower exec -- .venv/bin/python bench/e2e.py`.
+
+The script starts everything else itself, on 127.0.0.1 only, and stops it on exit
+(Ctrl-C included): an asyncio HTTP stand-in answering every action `200 {"total": 1}`
+(in its own process), gunicorn (`--api-workers`, `--api-threads`) and `ticketflower worker`
+(`--processes`, `--threads`) with loopback allowed for actions.
+
+For each workflow ((1) one SYNC_ACTION, (2) three SYNC_ACTIONs in a chain), after a
+warm-up:
+- saturation: `--concurrency` closed-loop clients, each submitting a ticket and waiting
+  until its workflow is COMPLETED before the next one, for `--seconds`: workflows/s and
+  action tasks/s (completions inside the window), p50/p99;
+- fixed rate: open loop at `--rate1` / `--rate2` workflows/s for `--seconds`; latency
+  counts from the scheduled send time (no coordinated omission).
+Completion is read from PostgreSQL, not the API: one side thread runs one SELECT of the
+in-flight instances every `--poll-ms`; a workflow's latency is its instance row's
+`updated_at` (written by the step that completed it) minus its submission's scheduled (open
+loop) or actual (closed loop) send time — same host clock, so the poll interval does
+not add to it. Also printed per phase: the CPU seconds per second of each part (gunicorn,
+workers, PostgreSQL, Redis, stand-in, this load generator, everything else on the machine),
+PostgreSQL transactions per workflow (pg_stat_database of the bench database, minus the
+poller's own) and Redis commands per workflow (INFO, server-wide), and the workers' RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "platform"), str(ROOT)]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ticketflower.settings")
+os.environ.setdefault("TICKETFLOWER_DEV", "1")
+
+SLUG = "benche2e"
+ANSWER = b'{"total": 1}'
+RESPONSE = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+    + str(len(ANSWER)).encode()
+    + b"\r\n\r\n"
+    + ANSWER
+)
+
+
+# ---------------------------------------------------------------- the action stand-in
+
+
+def stand_in(port: int) -> None:
+    """An asyncio HTTP/1.1 server (keep-alive) answering any request 200 {"total": 1};
+    GET /count answers how many requests it served."""
+    served = [0]
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line[:15].lower() == b"content-length:":
+                        length = int(line[15:])
+                if length:
+                    await reader.readexactly(length)
+                if head.startswith(b"GET /count"):
+                    body = str(served[0]).encode()
+                    writer.write(
+                        b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+                    )
+                else:
+                    served[0] += 1
+                    writer.write(RESPONSE)
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(handle, "127.0.0.1", port, backlog=1024)
+        async with server:
+            await server.serve_forever()
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+
+
+def stand_in_alone(port: int, seconds: float = 1.0, threads: int = 4) -> dict:
+    """The stand-in's own capacity, from this process: a new connection per request (as the
+    worker does) and keep-alive."""
+
+    def measure(keep_alive: bool) -> int:
+        count = [0]
+        lock = threading.Lock()
+        stop = time.perf_counter() + seconds
+
+        def loop() -> None:
+            conn, mine = None, 0
+            while time.perf_counter() < stop:
+                if conn is None:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("POST", "/x", b"{}", {"Content-Type": "application/json"})
+                conn.getresponse().read()
+                mine += 1
+                if not keep_alive:
+                    conn.close()
+                    conn = None
+            with lock:
+                count[0] += mine
+
+        workers = [threading.Thread(target=loop) for _ in range(threads)]
+        started = time.perf_counter()
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        return round(count[0] / (time.perf_counter() - started))
+
+    return {"new_connection_per_s": measure(False), "keep_alive_per_s": measure(True)}
+
+
+# ---------------------------------------------------------------- definitions and set-up
+
+
+def bundle(kind: str, url: str) -> dict:
+    """(1) `one`: ticket → Price → Done; (2) `three`: ticket → A → B → C → Done."""
+    chain = [("Price", "amount", "total")] if kind == "one" else [
+        ("A", "amount", "a"), ("B", "a", "b"), ("C", "b", "c")
+    ]  # fmt: skip
+    props = {"title": {"type": "string"}, "amount": {"type": "number"}}
+    props.update({out: {"type": "number"} for _, _, out in chain})
+    return {
+        "format": "ticketflower.bundle/v1",
+        "workflow": {
+            "title": f"E2E {kind} @{url}",
+            "fields_schema": {"type": "object", "properties": props},
+        },
+        "tasks": [
+            {
+                "title": title,
+                "task_type": "SYNC_ACTION",
+                "input_fields": [source],
+                "output_fields": [out],
+                "action_url": f"{url}/{title.lower()}",
+                "timeout_seconds": 10,
+                "input_transform": {source: {"var": source}},
+                "output_transform": {out: {"var": "body.total"}},
+            }
+            for title, source, out in chain
+        ],
+        "completions": [
+            {"title": "Done", "completion_status": "COMPLETED", "fields": [chain[-1][2]]}
+        ],
+        "tickets": [
+            {
+                "title": f"E2E {kind}",
+                "fields": ["title", "amount"],
+                "company_role_access": ["staff"],
+            }
+        ],
+    }
+
+
+def set_up(url: str) -> tuple[str, str, dict[str, int]]:
+    """The bench company, one ACTIVE workflow per kind calling `url`, a `staff` user:
+    (host, token, {kind: ticket definition id})."""
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import Group, User
+    from django_tenants.utils import schema_context
+    from rest_framework.authtoken.models import Token
+
+    from tenants import provisioning
+    from tenants.models import Company
+    from ticketflower.definitions import services
+    from ticketflower.definitions.models import TicketDefinition, WorkflowStatus
+
+    if not Company.objects.filter(schema_name=SLUG).exists():
+        provisioning.create_tenant(SLUG, admin_password="bench-password-123")
+    definitions = {}
+    with schema_context(SLUG):
+        for kind in ("one", "three"):
+            wanted = bundle(kind, url)
+            ticket = TicketDefinition.objects.filter(
+                title=f"E2E {kind}",
+                workflow__title=wanted["workflow"]["title"],
+                workflow__status=WorkflowStatus.ACTIVE,
+            ).first()
+            if ticket is None:
+                workflow = services.do_import_bundle(wanted, created_by=None)
+                services.do_activate_workflow(workflow)
+                ticket = TicketDefinition.objects.get(workflow=workflow)
+            definitions[kind] = ticket.pk
+        user, _ = User.objects.get_or_create(username="bench")
+        user.groups.add(Group.objects.get_or_create(name="staff")[0])
+        token = Token.objects.get_or_create(user=user)[0].key
+    base = os.environ.get("TICKETFLOWER_BASE_DOMAIN", "localhost")
+    return f"{SLUG}.{base}", token, definitions
+
+
+# ---------------------------------------------------------------- processes
+
+
+class Stack:
+    """The processes this run starts; each in its own session, all stopped by stop()."""
+
+    def __init__(self) -> None:
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
+        self.procs[name] = subprocess.Popen(
+            argv, env=env or dict(os.environ), cwd=ROOT, start_new_session=True
+        )
+
+    def stop(self) -> None:
+        # Workers first (they call the stand-in), then the API, then the stand-in.
+        for proc in reversed(self.procs.values()):
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        deadline = time.time() + 15
+        for proc in self.procs.values():
+            try:
+                proc.wait(max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait(5)
+        self.procs.clear()
+
+    def check(self) -> None:
+        for name, proc in self.procs.items():
+            if proc.poll() is not None:
+                raise SystemExit(f"{name} exited with {proc.returncode}")
+
+
+def wait_port(port: int, what: str, timeout: float = 30) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).connect()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"{what} did not listen on {port}")
+
+
+def start_stack(stack: Stack, args: argparse.Namespace) -> None:
+    python = sys.executable
+    stack.start("stand-in", [python, __file__, "--stand-in", str(args.stand_in_port)])
+    api_env = dict(os.environ, DEBUG="0", LOG_LEVEL="WARNING")
+    gunicorn = [
+        str(Path(python).with_name("gunicorn")),
+        "--workers", str(args.api_workers),
+        "--bind", f"127.0.0.1:{args.port}",
+        "--chdir", str(ROOT / "platform"),
+        "--log-level", "warning",
+        "--keep-alive", "30",
+    ]  # fmt: skip
+    if args.api_threads > 1:
+        gunicorn += ["--threads", str(args.api_threads)]
+    stack.start("gunicorn", [*gunicorn, "ticketflower.wsgi:application"], api_env)
+    worker_env = dict(
+        os.environ,
+        DEBUG="0",
+        LOG_LEVEL="WARNING",
+        TICKETFLOWER_ACTIONS_ALLOWED_NETWORKS="127.0.0.0/8",
+    )
+    if args.what_if_shared_client:
+        # Not the platform's worker: see bench/e2e_shared_client.py. bench/ goes last on
+        # the path (bench/tenants.py must not shadow the `tenants` app).
+        worker_env["PYTHONPATH"] = os.pathsep.join(
+            [str(ROOT / "platform"), str(ROOT), str(ROOT / "bench")]
+        )
+        argv = [python, "-m", "dramatiq", "ticketflower.workers.actors", "e2e_shared_client"]
+    else:
+        argv = [str(Path(python).with_name("ticketflower")), "worker"]
+    argv += ["--processes", str(args.processes), "--threads", str(args.threads)]
+    stack.start("workers", argv, worker_env)
+    wait_port(args.stand_in_port, "the stand-in")
+    wait_port(args.port, "gunicorn")
+
+
+# ---------------------------------------------------------------- load generator
+
+
+class Client:
+    """One keep-alive connection submitting tickets; returns the workflow instance id."""
+
+    def __init__(self, port: int, host: str, token: str, definition: int):
+        self.port = port
+        self.headers = {
+            "Host": host,
+            "Authorization": f"Token {token}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+        self.definition = definition
+        self.conn: http.client.HTTPConnection | None = None
+        self.count = 0
+
+    def submit(self) -> int:
+        self.count += 1
+        body = json.dumps(
+            {
+                "ticket_definition": self.definition,
+                "fields": {"title": f"E2E {self.count}", "amount": 1 + self.count % 100},
+            }
+        )
+        for attempt in range(2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            try:
+                self.conn.request("POST", "/api/v1/tickets/", body, self.headers)
+                answer = self.conn.getresponse()
+                raw = answer.read()
+                if answer.getheader("Connection", "").lower() == "close":
+                    self.conn.close()
+                    self.conn = None
+                break
+            except (ConnectionError, http.client.HTTPException):
+                self.conn.close()
+                self.conn = None
+                if attempt:
+                    raise
+        if answer.status != 201:
+            raise RuntimeError(f"submission answered {answer.status}: {raw[:300]!r}")
+        return json.loads(raw)["workflow_instance"]["id"]
+
+
+class Tracker:
+    """Which workflow instances are in flight, and when each completed (from PostgreSQL)."""
+
+    def __init__(self, dsn: str, poll: float):
+        import psycopg
+
+        self.db = psycopg.connect(dsn, autocommit=True)
+        self.poll = poll
+        self.lock = threading.Lock()
+        self.inflight: dict[int, tuple[float, threading.Event | None]] = {}
+        self.done: list[tuple[int, float, float, str]] = []  # id, sent, finished, status
+        self.polls = 0
+        self.stopping = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def add(self, instance: int, sent: float, event: threading.Event | None = None) -> None:
+        with self.lock:
+            self.inflight[instance] = (sent, event)
+
+    def pending(self) -> int:
+        with self.lock:
+            return len(self.inflight)
+
+    def forget(self) -> int:
+        """Stop tracking what is still in flight (a phase that fell behind); how many."""
+        with self.lock:
+            left = len(self.inflight)
+            self.inflight.clear()
+        return left
+
+    def take(self) -> list[tuple[int, float, float, str]]:
+        with self.lock:
+            done, self.done = self.done, []
+        return done
+
+    def _run(self) -> None:
+        sql = (
+            f'SELECT id, status, extract(epoch FROM updated_at) FROM "{SLUG}".runs_workflowinstance'
+            " WHERE id = ANY(%s) AND status NOT IN ('IN_PROGRESS', 'NOT_STARTED')"
+        )
+        while not self.stopping:
+            with self.lock:
+                ids = list(self.inflight)
+            if ids:
+                with self.lock:
+                    rows = self.db.execute(sql, (ids,)).fetchall()
+                    self.polls += 1
+                    for instance, status, finished in rows:
+                        found = self.inflight.pop(instance, None)
+                        if found is None:  # forgotten meanwhile
+                            continue
+                        sent, event = found
+                        self.done.append((instance, sent, float(finished), status))
+                        if event is not None:
+                            event.set()
+            time.sleep(self.poll)
+
+    def settle(self, since: float, timeout: float) -> int:
+        """Wait until no workflow created since `since` is still running (a phase that fell
+        behind leaves work in Redis that would eat into the next one); how many still run."""
+        sql = (
+            f'SELECT count(*) FROM "{SLUG}".runs_workflowinstance'
+            " WHERE status = 'IN_PROGRESS' AND created_at >= to_timestamp(%s)"
+        )
+        deadline = time.time() + timeout
+        with self.lock:  # the poller shares the connection
+            running = self.db.execute(sql, (since,)).fetchone()[0]
+        while running and time.time() < deadline:
+            time.sleep(0.5)
+            with self.lock:
+                running = self.db.execute(sql, (since,)).fetchone()[0]
+        return running
+
+    def close(self) -> None:
+        self.stopping = True
+        self.thread.join(5)
+        self.db.close()
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def latency_figures(done: list[tuple[int, float, float, str]]) -> dict:
+    latencies = [finished - sent for _, sent, finished, status in done if status == "COMPLETED"]
+    return {
+        "p50_ms": round(percentile(latencies, 50) * 1000, 1),
+        "p99_ms": round(percentile(latencies, 99) * 1000, 1),
+        "max_ms": round(max(latencies, default=float("nan")) * 1000, 1),
+        "not_completed": sum(1 for *_, status in done if status != "COMPLETED"),
+    }
+
+
+def saturate(make, tracker: Tracker, concurrency: int, seconds: float) -> dict:
+    """Closed loop over whole workflows: submit, wait for COMPLETED, submit again."""
+    start = time.time()
+    stop = start + seconds
+    errors: list[str] = []
+
+    def loop() -> None:
+        client = make()
+        event = threading.Event()
+        while time.time() < stop:
+            event.clear()
+            sent = time.time()
+            try:
+                tracker.add(client.submit(), sent, event)
+            except Exception as exc:  # noqa: BLE001  (reported, not hidden)
+                errors.append(str(exc))
+                return
+            if not event.wait(30):
+                errors.append("a workflow did not complete within 30 s")
+                return
+
+    threads = [threading.Thread(target=loop, daemon=True) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + 35)
+    tracker.forget()
+    done = tracker.take()
+    inside = [d for d in done if start <= d[2] <= stop and d[3] == "COMPLETED"]
+    return {
+        "workflows": len(done),
+        "workflows_per_s": round(len(inside) / seconds, 1),
+        **latency_figures(done),
+        "errors": errors[:3],
+    }
+
+
+def fixed_rate(
+    make, tracker: Tracker, rate: float, seconds: float, senders: int, drain: float
+) -> dict:
+    """Open loop: submission i is due at start + i/rate; latency counts from when it was due.
+
+    Sending stops early when more than `max(50, 3 * rate)` workflows are in flight (the
+    stack cannot keep up: the backlog would only grow); the run then says so.
+    """
+    total = int(rate * seconds)
+    backlog = max(50, 3 * rate)
+    gave_up = [False]
+    next_index = [0]
+    lock = threading.Lock()
+    start = time.time() + 0.2
+    errors: list[str] = []
+    late = [0.0]
+
+    def loop() -> None:
+        client = make()
+        while True:
+            with lock:
+                i = next_index[0]
+                next_index[0] += 1
+            if i >= total or gave_up[0]:
+                return
+            if tracker.pending() > backlog:
+                gave_up[0] = True
+                return
+            due = start + i / rate
+            delay = due - time.time()
+            if delay > 0:
+                time.sleep(delay)
+            else:
+                late[0] = max(late[0], -delay)
+            try:
+                tracker.add(client.submit(), due)
+            except Exception as exc:  # noqa: BLE001
+                errors.append(str(exc))
+                return
+
+    threads = [threading.Thread(target=loop, daemon=True) for _ in range(senders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + 60)
+    sent_until = time.time()
+    deadline = sent_until + drain
+    while tracker.pending() and time.time() < deadline:
+        time.sleep(0.05)
+    done = tracker.take()
+    finished = max((d[2] for d in done), default=sent_until)
+    return {
+        "offered_per_s": rate,
+        "submitted": min(next_index[0], total),
+        "gave_up_backlog_over": backlog if gave_up[0] else None,
+        "workflows": len(done),
+        "completed_per_s": round(len(done) / max(1e-9, finished - start), 1),
+        **latency_figures(done),
+        "left_in_flight": tracker.forget(),
+        "sender_fell_behind_ms": round(late[0] * 1000, 1),
+        "errors": errors[:3],
+    }
+
+
+# ---------------------------------------------------------------- what it cost
+
+
+class Meter:
+    """CPU seconds per part, PostgreSQL transactions, Redis commands, worker RSS."""
+
+    def __init__(self, stack: Stack, dsn: str, redis_url: str, tracker: Tracker):
+        import psutil
+        import psycopg
+        import redis
+
+        self.psutil = psutil
+        self.stack = stack
+        self.tracker = tracker
+        self.db = psycopg.connect(dsn, autocommit=True)
+        self.dbname = urlparse(dsn).path.lstrip("/")
+        self.redis = redis.Redis.from_url(redis_url)
+        self.pg_port = urlparse(dsn).port or 5432
+        self.redis_port = urlparse(redis_url).port or 6379
+        self.rss_peak: dict[str, float] = {}
+        self._sampling = False
+
+    def _listener(self, port: int) -> list:
+        found = []
+        for conn in self.psutil.net_connections("tcp"):
+            if conn.status == "LISTEN" and conn.laddr.port == port and conn.pid:
+                found.append(self.psutil.Process(conn.pid))
+        return found
+
+    def _tree(self, roots: list) -> list:
+        procs = []
+        for root in roots:
+            try:
+                procs.append(root)
+                procs.extend(root.children(recursive=True))
+            except self.psutil.NoSuchProcess:
+                pass
+        return procs
+
+    def groups(self) -> dict[str, list]:
+        ps = self.psutil
+        named = {
+            name: self._tree([ps.Process(p.pid)])
+            for name, p in self.stack.procs.items()
+            if p.poll() is None
+        }
+        named["postgresql"] = self._tree(self._listener(self.pg_port))
+        named["redis"] = self._tree(self._listener(self.redis_port))
+        named["load generator"] = [ps.Process()]
+        return named
+
+    def cpu(self) -> tuple[dict[str, float], float]:
+        totals = {}
+        for name, procs in self.groups().items():
+            total = 0.0
+            for proc in procs:
+                try:
+                    # A reaped child's time moves into its parent's children_* fields,
+                    # so the tree's total stays right when backends come and go.
+                    t = proc.cpu_times()
+                    total += t.user + t.system + t.children_user + t.children_system
+                except self.psutil.NoSuchProcess:
+                    pass
+            totals[name] = total
+        machine = self.psutil.cpu_times()
+        return totals, machine.user + machine.system + machine.nice + machine.irq + machine.softirq
+
+    def counters(self) -> dict[str, float]:
+        row = self.db.execute(
+            "SELECT xact_commit, xact_rollback, tup_inserted, tup_updated"
+            " FROM pg_stat_database WHERE datname = %s",
+            (self.dbname,),
+        ).fetchone()
+        stats = self.redis.info("stats")
+        return {
+            "pg_commits": row[0],
+            "pg_rollbacks": row[1],
+            "pg_rows_inserted": row[2],
+            "pg_rows_updated": row[3],
+            "redis_commands": stats["total_commands_processed"],
+            "poller_queries": self.tracker.polls,
+        }
+
+    def rss(self) -> dict[str, float]:
+        """RSS in MB of each worker process (the `ticketflower worker` tree)."""
+        found = {}
+        for proc in self.groups().get("workers", []):
+            try:
+                found[f"{proc.pid} {' '.join(proc.cmdline()[1:4])}"] = (
+                    proc.memory_info().rss / 2**20
+                )
+            except self.psutil.NoSuchProcess:
+                pass
+        return found
+
+    def sample_rss(self) -> None:
+        self._sampling = True
+
+        def loop() -> None:
+            while self._sampling:
+                for key, value in self.rss().items():
+                    self.rss_peak[key] = max(self.rss_peak.get(key, 0), value)
+                time.sleep(0.5)
+
+        threading.Thread(target=loop, daemon=True).start()
+
+    def begin(self) -> None:
+        time.sleep(1.1)  # PostgreSQL flushes its statistics at most once a second
+        self._t0 = time.time()
+        self._cpu0 = self.cpu()
+        self._c0 = self.counters()
+
+    def end(self, workflows: int, actions_per_workflow: int) -> dict:
+        elapsed = time.time() - self._t0
+        cpu1 = self.cpu()
+        time.sleep(1.1)
+        c1 = self.counters()
+        parts = {k: (v - self._cpu0[0].get(k, 0.0)) / elapsed for k, v in cpu1[0].items()}
+        machine = (cpu1[1] - self._cpu0[1]) / elapsed
+        parts["everything else"] = machine - sum(parts.values())
+        n = max(1, workflows)
+        delta = {k: c1[k] - self._c0[k] for k in c1}
+        return {
+            "cpu_cores_busy": {k: round(v, 2) for k, v in parts.items()},
+            "cpu_machine_busy": round(machine, 2),
+            "cpu_ms_per_workflow": {
+                k: round(v * elapsed / n * 1000, 1)
+                for k, v in parts.items()
+                if k != "everything else"
+            },
+            "pg_commits_per_workflow": round(
+                (delta["pg_commits"] - delta["poller_queries"]) / n, 1
+            ),
+            "pg_rows_written_per_workflow": round(
+                (delta["pg_rows_inserted"] + delta["pg_rows_updated"]) / n, 1
+            ),
+            "redis_commands_per_workflow": round(delta["redis_commands"] / n, 1),
+            "redis_commands_per_action": round(
+                delta["redis_commands"] / n / actions_per_workflow, 1
+            ),
+        }
+
+
+# ---------------------------------------------------------------- main
+
+
+def run(args: argparse.Namespace) -> dict:
+    dsn = os.environ.get("DATABASE_URL")
+    redis_url = os.environ.get("REDIS_URL")
+    if not dsn or not redis_url:
+        raise SystemExit(
+            "DATABASE_URL and REDIS_URL must be set (or run under `ticketflower exec --`)"
+        )
+    url = f"http://127.0.0.1:{args.stand_in_port}"
+    host, token, definitions = set_up(url)
+    from django.db import connections
+
+    connections.close_all()
+    run_start = time.time()
+    stack = Stack()
+    tracker = Tracker(dsn, args.poll_ms / 1000)
+    results: dict = {}
+
+    def interrupted(signum, frame):  # noqa: ARG001
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)
+    try:
+        start_stack(stack, args)
+        results["stand_in_alone"] = stand_in_alone(args.stand_in_port)
+        meter = Meter(stack, dsn, redis_url, tracker)
+        kinds = [k for k in ("one", "three") if k in args.workflows.split(",")]
+        # Warm-up: the workers may still be starting; every part compiles and connects.
+        for kind in kinds:
+
+            def make(kind: str = kind) -> Client:
+                return Client(args.port, host, token, definitions[kind])
+
+            deadline = time.time() + 60
+            while True:
+                stack.check()
+                warm = saturate(make, tracker, args.concurrency, args.warmup)
+                if warm["workflows"] and not warm["errors"]:
+                    break
+                if time.time() > deadline:
+                    raise SystemExit(f"warm-up failed: {warm}")
+        meter.sample_rss()
+        for kind in kinds:
+            actions = 1 if kind == "one" else 3
+            rate = args.rate1 if kind == "one" else args.rate2
+
+            def make(kind: str = kind) -> Client:
+                return Client(args.port, host, token, definitions[kind])
+
+            tracker.settle(run_start, args.drain)
+            meter.begin()
+            sat = saturate(make, tracker, args.concurrency, args.seconds)
+            sat["action_tasks_per_s"] = round(sat["workflows_per_s"] * actions, 1)
+            sat.update(meter.end(sat["workflows"], actions))
+            tracker.settle(run_start, args.drain)
+            meter.begin()
+            fixed = fixed_rate(make, tracker, rate, args.seconds, args.senders, args.drain)
+            fixed["action_tasks_per_s"] = round(fixed["completed_per_s"] * actions, 1)
+            fixed.update(meter.end(fixed["workflows"], actions))
+            results[kind] = {"saturation": sat, "fixed_rate": fixed}
+            stack.check()
+        meter._sampling = False
+        results["worker_rss_mb_peak"] = {k: round(v, 1) for k, v in meter.rss_peak.items()}
+    finally:
+        tracker.close()
+        stack.stop()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a short smoke run (< 60 s)")
+    parser.add_argument("--seconds", type=float, default=15, help="per measurement")
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--workflows", default="one,three", help="which: one, three or both")
+    parser.add_argument("--concurrency", type=int, default=32, help="closed-loop clients")
+    parser.add_argument("--rate1", type=float, default=110, help="open-loop rate, workflow 1")
+    parser.add_argument("--rate2", type=float, default=50, help="open-loop rate, workflow 2")
+    parser.add_argument("--senders", type=int, default=16, help="open-loop sender threads")
+    parser.add_argument("--drain", type=float, default=30, help="seconds to wait after sending")
+    parser.add_argument("--poll-ms", type=float, default=10)
+    parser.add_argument("--port", type=int, default=8771, help="gunicorn's port")
+    parser.add_argument("--stand-in-port", type=int, default=8772)
+    parser.add_argument("--api-workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--api-threads", type=int, default=1, help="gunicorn --threads")
+    parser.add_argument("--processes", type=int, default=2, help="worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker process")
+    parser.add_argument(
+        "--what-if-shared-client",
+        action="store_true",
+        help="workers reuse one httpx client (NOT the platform: bench/e2e_shared_client.py)",
+    )
+    parser.add_argument("--stand-in", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.stand_in:
+        stand_in(args.stand_in)
+        return
+    if args.quick:
+        args.seconds, args.warmup, args.drain = 4, 2, 3
+        args.concurrency, args.rate1, args.rate2 = 8, 20, 8
+    setup = {
+        "cpus": os.cpu_count(),
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
+        "api": f"gunicorn --workers {args.api_workers}"
+        + (f" --threads {args.api_threads}" if args.api_threads > 1 else ""),
+        "workers": f"ticketflower worker --processes {args.processes} --threads {args.threads}"
+        + (" + what-if shared httpx client" if args.what_if_shared_client else ""),
+        "concurrency": args.concurrency,
+        "rates": [args.rate1, args.rate2],
+        "seconds": args.seconds,
+        "poll_ms": args.poll_ms,
+    }
+    try:
+        results = run(args)
+    except KeyboardInterrupt:
+        raise SystemExit("interrupted: every process this run started was stopped") from None
+    setup["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    print(json.dumps({"setup": setup, **results}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
