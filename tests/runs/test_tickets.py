@@ -143,3 +143,25 @@ def test_a_submission_that_stalls_records_its_error(alpha):
     ]
     assert [e["type"] for e in history["errors"]] == ["WORKFLOW_TRANSITION"]
     assert runner.submitter.get(f"/api/v1/tickets/{body['id']}/").json() == {**body, "tasks": []}
+
+
+def test_a_submission_that_completes_at_once(alpha):
+    from tests.runs.support import simple_bundle
+
+    bundle = simple_bundle()
+    bundle["completions"].insert(
+        0, {"title": "Free", "completion_status": "COMPLETED", "fields": ["amount"],
+            "condition": {"==": [{"var": "amount"}, 0]}},
+    )  # fmt: skip
+    runner = Runner(alpha, install(alpha, bundle), "staff")
+    answer = runner.submit({"amount": 0})
+    assert answer.status_code == 201, answer.json()
+    body = answer.json()
+    assert (body["workflow_instance"]["status"], body["workflow_instance"]["completion"]) == (
+        "COMPLETED",
+        "Free",
+    )
+    assert body["tasks"] == []
+    history = runner.history(body["id"])
+    assert history["iterations"][0]["decisions"] == [{"completion": "Free", "decision": "fired"}]
+    assert runner.submitter.get(f"/api/v1/tickets/{body['id']}/").json() == body

@@ -249,7 +249,8 @@ def _submit_at_once(
             (TicketInstance, [ticket]),
             (WorkflowData, rows),
             (TaskInstance, tasks),
-        ]
+        ],
+        returning=TaskInstance,
     )
     result = StepResult(instance=instance, effects=effects, iteration=rows[0] if rows else None)
     for task, task_id, effect in zip(tasks, ids, created, strict=True):
@@ -261,11 +262,12 @@ def _submit_at_once(
     return result
 
 
-def _insert_at_once(batches: list[tuple[type, list]]) -> list[int]:
-    """INSERT every batch in one statement; returns the ids of the last batch's new rows.
+def _insert_at_once(batches: list[tuple[type, list]], returning: type | None = None) -> list[int]:
+    """INSERT every batch in one statement; returns the new ids of the `returning` model's
+    rows when that batch is the last (non-empty) one, else [].
 
-    Rows with an id keep it; the last batch's rows get theirs from the database. Built
-    by Django's own insert compiler, so conversions and auto timestamps are the ORM's.
+    Rows with an id keep it; the others get theirs from the database. Built by Django's
+    own insert compiler, so conversions and auto timestamps are the ORM's.
     """
     batches = [(model, objs) for model, objs in batches if objs]
     parts: list[tuple[str, list]] = []
@@ -276,7 +278,7 @@ def _insert_at_once(batches: list[tuple[type, list]]) -> list[int]:
         query = InsertQuery(model)
         query.insert_values(fields, objs)
         compiler = query.get_compiler(connection=connection)
-        if last and objs[0].pk is None:
+        if last and model is returning and objs[0].pk is None:
             compiler.returning_fields = [opts.pk]
         (sql, params), *more = compiler.as_sql()
         assert not more, "one INSERT per batch"
