@@ -697,6 +697,90 @@ class Meter:
         }
 
 
+# ---------------------------------------------------------------- SQL of one workflow
+
+
+def trace_sql(args: argparse.Namespace) -> dict:
+    """In this process, without Redis or workers: one workflow of each kind through the API
+    (Django's test client) and the action actor (run as a worker thread runs it, tenant
+    middleware included, on an in-memory broker), counting SQL statements per part (Django's
+    log of the connection) and transactions (an autocommit statement is one)."""
+    stack = Stack()
+    stack.start("stand-in", [sys.executable, __file__, "--stand-in", str(args.stand_in_port)])
+    try:
+        wait_port(args.stand_in_port, "the stand-in")
+        os.environ["TICKETFLOWER_ACTIONS_ALLOWED_NETWORKS"] = "127.0.0.0/8"
+        host, token, definitions = set_up(f"http://127.0.0.1:{args.stand_in_port}")
+        from django.db import connection
+        from django.test import Client as TestClient
+        from django.test.utils import CaptureQueriesContext
+        from dramatiq import Message
+        from dramatiq.brokers.stub import StubBroker
+
+        from ticketflower.workers.broker import configure_broker
+        from ticketflower.workers.tenancy import TenantMiddleware
+
+        broker = configure_broker(StubBroker())
+        import plugins.http_action.actors as actors  # declared on the in-memory broker
+
+        def transactions(statements: list[str]) -> dict:
+            """Autocommit statements are a transaction each; BEGIN .. COMMIT is one."""
+            inside, autocommit, blocks = False, 0, 0
+            for sql in statements:
+                if sql == "BEGIN":
+                    inside, blocks = True, blocks + 1
+                elif sql in ("COMMIT", "ROLLBACK"):
+                    inside = False
+                elif not inside:
+                    autocommit += 1
+            return {"autocommit_statements": autocommit, "transaction_blocks": blocks}
+
+        def short(sql: str) -> str:
+            words = sql.split()
+            if words[0] in ("SELECT", "WITH"):
+                table = next((w for w in words if w.startswith('"') and "_" in w), "")
+                return f"{words[0]} ... {table.strip(chr(34))}"
+            return " ".join(words[:3])
+
+        client = TestClient(HTTP_HOST=host, HTTP_AUTHORIZATION=f"Token {token}")
+        middleware = TenantMiddleware()
+        result = {}
+        for kind, definition in definitions.items():
+            client.post(  # warm: compiled definition, signing secret
+                "/api/v1/tickets/",
+                {"ticket_definition": definition, "fields": {"title": "w", "amount": 1}},
+                content_type="application/json",
+            )
+            broker.flush_all()
+            with CaptureQueriesContext(connection) as api:
+                answer = client.post(
+                    "/api/v1/tickets/",
+                    {"ticket_definition": definition, "fields": {"title": "t", "amount": 2}},
+                    content_type="application/json",
+                )
+            assert answer.status_code == 201, answer.content
+            steps = []
+            while broker.queues["actions"].qsize():
+                message = Message.decode(broker.queues["actions"].get())
+                with CaptureQueriesContext(connection) as step:
+                    middleware.before_process_message(broker, message)
+                    outcome = actors.run(actors._event(message.args[0]), 0)
+                    middleware.after_process_message(broker, message)
+                steps.append({"outcome": outcome, "statements": [short(q["sql"]) for q in step]})
+            result[kind] = {
+                "api_statements": len(api),
+                "api_sql": [short(q["sql"]) for q in api],
+                "action_statements": [len(s["statements"]) for s in steps],
+                "action_sql": steps[0]["statements"] if steps else [],
+                "outcomes": [s["outcome"] for s in steps],
+                "api_transactions": transactions([short(q["sql"]) for q in api]),
+                "action_transactions": [transactions(s["statements"]) for s in steps],
+            }
+        return result
+    finally:
+        stack.stop()
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -791,10 +875,18 @@ def main() -> None:
         action="store_true",
         help="workers reuse one httpx client (NOT the platform: bench/e2e_shared_client.py)",
     )
+    parser.add_argument(
+        "--trace-sql",
+        action="store_true",
+        help="only count the SQL of one workflow of each kind, in process (no workers)",
+    )
     parser.add_argument("--stand-in", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stand_in:
         stand_in(args.stand_in)
+        return
+    if args.trace_sql:
+        print(json.dumps(trace_sql(args), indent=2))
         return
     if args.quick:
         args.seconds, args.warmup, args.drain = 4, 2, 3
