@@ -277,6 +277,13 @@ def start_stack(stack: Stack, args: argparse.Namespace) -> None:
     python = sys.executable
     stack.start("stand-in", [python, __file__, "--stand-in", str(args.stand_in_port)])
     api_env = dict(os.environ, DEBUG="0", LOG_LEVEL="WARNING")
+    if args.settings:
+        # A settings variant from bench/ (e.g. settings_limit_set_calls) for the API and the
+        # workers; bench/ last on the path (bench/tenants.py must not shadow `tenants`).
+        api_env["DJANGO_SETTINGS_MODULE"] = args.settings
+        api_env["PYTHONPATH"] = os.pathsep.join(
+            [str(ROOT / "platform"), str(ROOT), str(ROOT / "bench")]
+        )
     gunicorn = [
         str(Path(python).with_name("gunicorn")),
         "--workers", str(args.api_workers),
@@ -289,11 +296,13 @@ def start_stack(stack: Stack, args: argparse.Namespace) -> None:
         gunicorn += ["--threads", str(args.api_threads)]
     stack.start("gunicorn", [*gunicorn, "ticketflower.wsgi:application"], api_env)
     worker_env = dict(
-        os.environ,
-        DEBUG="0",
-        LOG_LEVEL="WARNING",
+        api_env,
         TICKETFLOWER_ACTIONS_ALLOWED_NETWORKS="127.0.0.0/8",
     )
+    if args.worker_timeout_ms:
+        # Dramatiq's Redis consumer polls (no blocking pop): when a queue is empty it
+        # sleeps with exponential backoff up to this (Dramatiq's default: 1,000 ms).
+        worker_env["dramatiq_worker_timeout"] = str(args.worker_timeout_ms)
     if args.what_if_shared_client:
         # Not the platform's worker: see bench/e2e_shared_client.py. bench/ goes last on
         # the path (bench/tenants.py must not shadow the `tenants` app).
@@ -596,6 +605,16 @@ class Meter:
                 pass
         return procs
 
+    def _ours(self, proc) -> bool:
+        """A PostgreSQL process of this bench: the postmaster, its background processes and
+        the backends of the bench database — not other sessions' databases on the server."""
+        try:
+            title = " ".join(proc.cmdline())
+        except self.psutil.NoSuchProcess:
+            return False
+        is_backend = "(" in title or "[local]" in title
+        return not is_backend or f" {self.dbname} " in title
+
     def groups(self) -> dict[str, list]:
         ps = self.psutil
         named = {
@@ -603,24 +622,30 @@ class Meter:
             for name, p in self.stack.procs.items()
             if p.poll() is None
         }
-        named["postgresql"] = self._tree(self._listener(self.pg_port))
+        named["postgresql"] = [
+            proc for proc in self._tree(self._listener(self.pg_port)) if self._ours(proc)
+        ]
         named["redis"] = self._tree(self._listener(self.redis_port))
         named["load generator"] = [ps.Process()]
         return named
 
-    def cpu(self) -> tuple[dict[str, float], float]:
-        totals = {}
+    def cpu(self) -> tuple[dict[str, float | dict[int, float]], float]:
+        totals: dict[str, float | dict[int, float]] = {}
         for name, procs in self.groups().items():
             total = 0.0
+            own: dict[int, float] = {}
             for proc in procs:
                 try:
-                    # A reaped child's time moves into its parent's children_* fields,
-                    # so the tree's total stays right when backends come and go.
                     t = proc.cpu_times()
-                    total += t.user + t.system + t.children_user + t.children_system
                 except self.psutil.NoSuchProcess:
-                    pass
-            totals[name] = total
+                    continue
+                # A reaped child's time moves into its parent's children_* fields, so a
+                # tree's total stays right when processes come and go. Not for PostgreSQL:
+                # the postmaster also reaps other sessions' backends; the bench's own
+                # backends live through the run (persistent connections), so per process.
+                own[proc.pid] = t.user + t.system
+                total += t.user + t.system + t.children_user + t.children_system
+            totals[name] = own if name == "postgresql" else total
         machine = self.psutil.cpu_times()
         return totals, machine.user + machine.system + machine.nice + machine.irq + machine.softirq
 
@@ -674,7 +699,14 @@ class Meter:
         cpu1 = self.cpu()
         time.sleep(1.1)
         c1 = self.counters()
-        parts = {k: (v - self._cpu0[0].get(k, 0.0)) / elapsed for k, v in cpu1[0].items()}
+        parts = {}
+        for k, v in cpu1[0].items():
+            before = self._cpu0[0].get(k, 0.0)
+            if isinstance(v, dict):  # per process: a new one counts from zero
+                before = before if isinstance(before, dict) else {}
+                parts[k] = sum(t - before.get(pid, 0.0) for pid, t in v.items()) / elapsed
+            else:
+                parts[k] = (v - before) / elapsed
         machine = (cpu1[1] - self._cpu0[1]) / elapsed
         parts["everything else"] = machine - sum(parts.values())
         n = max(1, workflows)
@@ -952,6 +984,15 @@ def main() -> None:
     parser.add_argument(
         "--profile", type=int, default=0, help="with --trace-sql: cProfile N actions"
     )
+    parser.add_argument(
+        "--worker-timeout-ms",
+        type=int,
+        default=0,
+        help="the workers' idle poll ceiling (env dramatiq_worker_timeout; Dramatiq's 1000)",
+    )
+    parser.add_argument(
+        "--settings", default=None, help="settings module from bench/ for API and workers"
+    )
     parser.add_argument("--stand-in", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stand_in:
@@ -969,7 +1010,9 @@ def main() -> None:
         "api": f"gunicorn --workers {args.api_workers}"
         + (f" --threads {args.api_threads}" if args.api_threads > 1 else ""),
         "workers": f"ticketflower worker --processes {args.processes} --threads {args.threads}"
-        + (" + what-if shared httpx client" if args.what_if_shared_client else ""),
+        + (" + what-if shared httpx client" if args.what_if_shared_client else "")
+        + (f", dramatiq_worker_timeout={args.worker_timeout_ms}" if args.worker_timeout_ms else ""),
+        "settings": args.settings or "ticketflower.settings",
         "concurrency": args.concurrency,
         "rates": [args.rate1, args.rate2],
         "seconds": args.seconds,
