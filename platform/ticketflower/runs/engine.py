@@ -34,6 +34,7 @@ from django.utils import timezone
 from kernel import events as kernel_events
 from kernel.bundle import Definition
 from kernel.events import INVALID, StepRefused
+from kernel.problems import InvalidBundle
 from kernel.state import ACTIVE_STATUSES
 from kernel.step import step
 from kernel.workspace import check_writes
@@ -99,10 +100,22 @@ def compiled(workflow: WorkflowDefinition | int) -> Compiled:
         "completions": [bundles.part_entry(c) for c in completions],
         "tickets": [bundles.part_entry(t) for t in bundles.parts(workflow, "tickets")],
     }
+    try:
+        definition = compile_definition(bundle)
+    except InvalidBundle as invalid:
+        # A stored workflow that no longer compiles (a plugin of one of its task types
+        # was disabled, say): the run cannot go on until it is back, but it is no 500.
+        raise ProblemError(
+            f"Workflow {workflow_id} cannot run: its definition has problems (pointers "
+            "into its bundle).",
+            [(p.pointer, p.message) for p in invalid.problems],
+            type="invalid_definition",
+            status_code=409,
+        ) from None
     result = Compiled(
         workflow_id=workflow_id,
         version=workflow.version,
-        definition=compile_definition(bundle),
+        definition=definition,
         task_ids={t.title: t.pk for t in tasks},
         completion_ids={c.title: c.pk for c in completions},
     )
