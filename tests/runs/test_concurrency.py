@@ -221,3 +221,64 @@ def test_an_exception_after_the_first_write_rolls_everything_back(
             do_complete_task(task, {"approved": True})
     assert calls == [where]
     assert _rows(committed_tenant.slug, instance) == before
+
+
+_PROCESS_SCRIPT = """
+import json, sys, time
+import django
+django.setup()
+from django.db import connection
+from django_tenants.utils import schema_context
+from ticketflower.runs import engine
+from ticketflower.runs.services import do_complete_task
+slug, workflow, task, output, start = sys.argv[1:6]
+with schema_context(slug):
+    engine.compiled(int(workflow))  # compile before the race, as a warm worker would have
+    connection.ensure_connection()
+    time.sleep(max(0.0, float(start) - time.time()))
+    print(do_complete_task(int(task), json.loads(output)).iteration.iteration)
+"""
+
+
+def test_parallel_completions_from_processes(committed_tenant):
+    import json
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from django.conf import settings
+
+    runner = Runner(committed_tenant, install(committed_tenant, parallel_bundle(N)), "staff")
+    ticket = runner.submit({"go": True}).json()
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="ticketflower.settings")
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(settings.BASE_DIR / "platform"), str(settings.BASE_DIR)]
+    )
+    start = time.time() + 6
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable, "-c", _PROCESS_SCRIPT, committed_tenant.slug,
+                str(ticket["workflow_instance"]["workflow"]), str(task["id"]),
+                json.dumps({f"out{task['seq'] - 1}": task["seq"]}), str(start),
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for task in ticket["tasks"]
+    ]  # fmt: skip
+    made = []
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err[-2000:]
+        made.append(int(out.split()[-1]))
+    print(f"\n{N} processes completed at once, iterations {sorted(made)}")
+    assert sorted(made) == list(range(1, N + 1))
+    rows = _rows(committed_tenant.slug, ticket["workflow_instance"]["id"])
+    assert rows["iterations"] == list(range(N + 1))
+    assert rows["data"] == {"go": True, **{f"out{i}": i + 1 for i in range(N)}}
