@@ -30,7 +30,8 @@ in-flight instances every `--poll-ms`; a workflow's latency is its instance row'
 `updated_at` (written by the step that completed it) minus its submission's scheduled (open
 loop) or actual (closed loop) send time — same host clock, so the poll interval does
 not add to it. Also printed per phase: the CPU seconds per second of each part (gunicorn,
-workers, PostgreSQL, Redis, stand-in, this load generator, everything else on the machine),
+workers, PostgreSQL — the bench database's backends and the server's background processes
+only —, Redis, stand-in, this load generator, everything else on the machine),
 PostgreSQL transactions per workflow (pg_stat_database of the bench database, minus the
 poller's own) and Redis commands per workflow (INFO, server-wide), and the workers' RSS.
 """
