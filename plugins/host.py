@@ -19,8 +19,9 @@ class TaskNotActive(Exception):
 
 class Host(Protocol):
     def task_context(self, event: TaskEvent) -> dict[str, Any]:
-        """{"task": the task definition in bundle form, "input": workspace at its start,
-        "data": the newest workspace, "ticket": {"id", "definition", "created_by"}}."""
+        """{"task": the task definition in bundle form, "status": the instance's status,
+        "input": workspace at its start, "data": the newest workspace,
+        "ticket": {"id", "definition", "created_by"}}."""
         ...
 
     def start_task(self, event: TaskEvent) -> None:

@@ -15,17 +15,6 @@ from ticketflower.runs.models import TaskInstance
 class PlatformHost(RunsHost):
     """Implements plugins.host.Host (installed by this app's ready())."""
 
-    def task_context(self, event: TaskEvent) -> dict[str, Any]:
-        """The runs context plus the instance's current status (actors skip inactive ones)."""
-        context = super().task_context(event)
-        with schema_context(event.schema_name):
-            context["status"] = (
-                TaskInstance.objects.filter(pk=event.task_instance_id)
-                .values_list("status", flat=True)
-                .get()
-            )
-        return context
-
     def signing_secret(self, event: TaskEvent) -> bytes:
         from ticketflower.actions.tokens import signing_secret
 

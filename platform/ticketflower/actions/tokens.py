@@ -12,13 +12,19 @@ from django.utils import timezone
 
 from ticketflower.actions.models import ActionCallback, SigningSecret
 
+# Per process, by schema: the secret never changes once created (rotation would clear it).
+_secrets: dict[str, bytes] = {}
+
 
 def signing_secret() -> bytes:
     """The current company's signing secret, created on first use."""
-    row = SigningSecret.objects.order_by("id").first()
-    if row is None:
-        row = SigningSecret.objects.create(secret=secrets.token_hex(32))
-    return row.secret.encode()
+    schema = connection.schema_name
+    if schema not in _secrets:
+        row = SigningSecret.objects.order_by("id").first()
+        if row is None:
+            row = SigningSecret.objects.create(secret=secrets.token_hex(32))
+        _secrets[schema] = row.secret.encode()
+    return _secrets[schema]
 
 
 def token_hash(token: str) -> str:

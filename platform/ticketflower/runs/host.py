@@ -22,7 +22,8 @@ class PlatformHost:
     """What plugins may ask of TicketFlower (see plugins.host.Host)."""
 
     def task_context(self, event: TaskEvent) -> dict[str, Any]:
-        """The task definition (bundle form), its input, the newest data and the ticket."""
+        """The task definition (bundle form), its status, its input, the newest data and
+        the ticket."""
         with schema_context(event.schema_name):
             task = TaskInstance.objects.select_related("workflow_instance").get(
                 pk=event.task_instance_id
@@ -35,6 +36,7 @@ class PlatformHost:
             state = instance.state or {}
             return {
                 "task": definition.tasks_by_title[event.task_title].raw,
+                "status": task.status,
                 "input": next(iter(data), {}),
                 "data": state.get("data", {}),
                 "ticket": state.get("ticket", {}),

@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('definitions', '0002_one_active_version'),
+        ("definitions", "0002_one_active_version"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='taskdefinition',
-            name='task_type',
-            field=models.CharField(help_text='FORM, SYNC_ACTION, ASYNC_ACTION or a type a plugin registers.', max_length=64),
+            model_name="taskdefinition",
+            name="task_type",
+            field=models.CharField(
+                help_text="FORM, SYNC_ACTION, ASYNC_ACTION or a type a plugin registers.",
+                max_length=64,
+            ),
         ),
     ]
