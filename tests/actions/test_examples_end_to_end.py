@@ -18,7 +18,9 @@ reaches its step:
   correction through the API.
 After every step the driver waits until the history equals the simulation of the steps
 played so far (so each step lands on the state the scenario expects), and at the end
-compares the whole history with the simulation of the whole scenario.
+compares the whole history with the simulation of the whole scenario. It also checks that
+each action instance called its service exactly once, with a valid signature and with the
+body its input transform gives on the workspace at the instance's start iteration.
 
 Legitimate differences of the end-to-end path, normalised and nothing else:
 - the message of a failed action's TASK_UPDATE error: the worker writes
@@ -324,6 +326,27 @@ class Driver:
                 log.info("%s (instance %s): called back with %s", title, instance, body)
         self.reaches(instance, "COMPLETED")
 
+    def assert_requests(self) -> None:
+        """Each request's body is the input transform on the workspace at the instance's
+        start iteration (SEMANTICS.md: "its input is the workspace at j")."""
+        from plugins.http_action.transforms import input_body
+        from plugins.manager import default_evaluator
+
+        trace = self.runner.history(self.ticket)
+        data = {it["iteration"]: it["data"] for it in trace["iterations"]}
+        start = {t["id"]: t["start_iteration"] for t in trace["tasks"]}
+        for title, stand_in in self.stand_ins.items():
+            task = self.tasks[title]
+            for instance, calls in stand_in.calls.items():
+                expected = input_body(
+                    task.get("input_transform"),
+                    data[start[instance]],
+                    task["input_fields"],
+                    default_evaluator(),
+                )
+                for call in calls:
+                    assert call.body == expected, (title, instance, call.body, expected)
+
     def play(self, scenario: dict) -> dict:
         """Play every step, checking the state after each; returns the final history."""
         self.submit(scenario["ticket"])
@@ -335,6 +358,26 @@ class Driver:
             assert so_far["status"] != "SCENARIO_ERROR", so_far
             self.settles_on(so_far)
         return self.comparable(self.runner.history(self.ticket), between_steps=False)
+
+
+def assert_signed(schema: str, stand_ins) -> None:
+    from django_tenants.utils import schema_context
+
+    from plugins.http_action.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+    from ticketflower.actions.tokens import signing_secret
+
+    with schema_context(schema):
+        secret = signing_secret()
+    for stand_in in stand_ins:
+        for request in stand_in.server.requests:
+            headers = {k.lower(): v for k, v in request["headers"].items()}
+            assert verify(
+                secret,
+                headers[TIMESTAMP_HEADER.lower()],
+                request["raw"],
+                headers[SIGNATURE_HEADER.lower()],
+                now=int(time.time()),
+            ), f"{stand_in.title}: a request with a bad signature"
 
 
 @pytest.mark.parametrize(("name", "stem"), _cases())
@@ -363,6 +406,9 @@ def test_example_scenario_end_to_end_equals_simulation(committed_tenant, worker,
     for stand_in in stand_ins.values():
         for instance, calls in stand_in.calls.items():
             assert len(calls) == 1, (stand_in.title, instance, len(calls))
+    driver.assert_requests()
+    # And each request was signed with the company's secret (docs/action-signing.md).
+    assert_signed(committed_tenant.slug, stand_ins.values())
     worker_log = Path(worker.env["WORKER_LOG"])
     for line in worker_log.read_text().splitlines():
         if "ticketflower.actions" in line or "action " in line:
