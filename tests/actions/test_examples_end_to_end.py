@@ -400,6 +400,11 @@ def test_example_scenario_end_to_end_equals_simulation(committed_tenant, worker,
         time.sleep(0.5)
         again = driver.comparable(driver.runner.history(driver.ticket), between_steps=False)
 
+    # The worker's side of the story, before any assertion (shown with -s or on failure).
+    worker_log = Path(worker.env["WORKER_LOG"])
+    for line in worker_log.read_text().splitlines():
+        if "ticketflower.actions" in line or "action " in line:
+            log.info("worker: %s", line)
     assert got == expected
     assert again == expected
     # Every action instance called its service exactly once: no retry, no duplicate.
@@ -409,10 +414,6 @@ def test_example_scenario_end_to_end_equals_simulation(committed_tenant, worker,
     driver.assert_requests()
     # And each request was signed with the company's secret (docs/action-signing.md).
     assert_signed(committed_tenant.slug, stand_ins.values())
-    worker_log = Path(worker.env["WORKER_LOG"])
-    for line in worker_log.read_text().splitlines():
-        if "ticketflower.actions" in line or "action " in line:
-            log.info("worker: %s", line)
     log.info(
         "%s/%s: %s by %s, %d iterations, %.1f s",
         name, stem, got["status"], got["completion"], len(got["iterations"]),
