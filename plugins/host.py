@@ -17,6 +17,11 @@ class TaskNotActive(Exception):
     """The task instance is no longer active: the work was done (or dropped) already."""
 
 
+class OutputRefused(Exception):
+    """The output breaks the task's output fields (a key that is not one, or a value the
+    field's schema refuses); the message names each problem."""
+
+
 class Host(Protocol):
     def task_context(self, event: TaskEvent) -> dict[str, Any]:
         """{"task": the task definition in bundle form, "status": the instance's status,
@@ -29,7 +34,8 @@ class Host(Protocol):
         ...
 
     def complete_task(self, event: TaskEvent, output: dict[str, Any]) -> None:
-        """Complete the instance with `output`; raises TaskNotActive if it is not active."""
+        """Complete the instance with `output`; raises TaskNotActive if it is not active,
+        OutputRefused if the output is invalid (nothing changes then)."""
         ...
 
     def fail_task(self, event: TaskEvent, message: str) -> None:

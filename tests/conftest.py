@@ -156,7 +156,7 @@ def worker_env(api_server, tmp_path):
     """Environment of a worker process on the test database, allowed to call loopback."""
     import os
 
-    from tests.actions.support import database_url
+    from tests.helpers import database_url
 
     return dict(
         os.environ,

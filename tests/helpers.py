@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib.auth.models import Group, User
+from django.db import connection
 from django_tenants.utils import schema_context
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -41,3 +44,12 @@ class TenantHelper:
 
     def anonymous(self) -> APIClient:
         return APIClient(HTTP_HOST=self.host)
+
+
+def database_url() -> str:
+    """DATABASE_URL of the test database, for processes the tests start."""
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    port = f":{s['PORT']}" if s["PORT"] else ""
+    # A socket directory as host is percent-encoded (the embedded server's case).
+    return f"postgres://{auth}@{quote(s['HOST'] or '', safe='')}{port}/{s['NAME']}"

@@ -17,7 +17,7 @@ from typing import Any
 import dramatiq
 from dramatiq.middleware import CurrentMessage
 
-from plugins.host import TaskNotActive, get_host
+from plugins.host import OutputRefused, TaskNotActive, get_host
 from plugins.http_action.calls import call
 from plugins.http_action.transforms import TransformError, input_body, output_values
 from plugins.manager import default_evaluator
@@ -97,6 +97,9 @@ def run(event: TaskEvent, attempt: int) -> str:
         host.complete_task(event, output)
     except TaskNotActive:
         return "skipped: completed already"
+    except OutputRefused as exc:
+        host.fail_task(event, f"the answer gave an invalid output: {exc}")
+        return "failed: invalid output"
     return "completed"
 
 
@@ -104,9 +107,19 @@ def _event(payload: dict[str, Any]) -> TaskEvent:
     return TaskEvent(**payload)
 
 
+# Retryable outcomes raise ActionRetry and are bounded by the actor itself (it fails the
+# task on the last attempt, ACTION_MAX_RETRIES); anything else (the database down, a
+# bug) is retried a few times, then left to the dead-letter queue.
+UNEXPECTED_RETRIES = 3
+
+
+def _retry_when(retries: int, exception: BaseException) -> bool:
+    return isinstance(exception, ActionRetry) or retries < UNEXPECTED_RETRIES
+
+
 @dramatiq.actor(
     queue_name="actions",
-    max_retries=1_000,  # bounded by the actor itself from ACTION_MAX_RETRIES
+    retry_when=_retry_when,
     min_backoff=500,
     max_backoff=60_000,
     time_limit=180_000,

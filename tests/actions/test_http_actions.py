@@ -218,3 +218,21 @@ def test_duplicate_delivery_completes_once(committed_tenant, worker, copies):
     quote_iterations = [it for it in trace["iterations"] if it["source"] == {"task": "Quote"}]
     assert len(quote_iterations) == 1
     assert [it["iteration"] for it in trace["iterations"]] == list(range(len(trace["iterations"])))
+
+
+def test_answer_breaking_the_output_schema_errors_the_task_without_retrying(
+    committed_tenant, worker
+):
+    with (
+        LoopbackServer(answer(200, {"total": "a lot"})) as pricing,
+        LoopbackServer(answer(202, {})) as warehouse,
+    ):
+        workflow = install(committed_tenant, order_bundle(pricing.url, warehouse.url))
+        ticket = submit(committed_tenant, workflow, [{"sku": "G"}])
+        trace = settled(committed_tenant, ticket)
+    assert trace["status"] == "ON_HOLD"
+    assert trace["tasks"][0]["status"] == "ERROR"
+    message = [e for e in trace["errors"] if e["type"] == "TASK_UPDATE"][0]["message"]
+    assert "invalid output" in message and "quote" in message
+    assert len(pricing.requests) == 1
+    assert [it["iteration"] for it in trace["iterations"]] == [0]

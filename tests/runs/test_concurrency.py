@@ -251,9 +251,11 @@ def test_parallel_completions_from_processes(committed_tenant):
 
     runner = Runner(committed_tenant, install(committed_tenant, parallel_bundle(N)), "staff")
     ticket = runner.submit({"go": True}).json()
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="ticketflower.settings")
+    from tests.helpers import database_url
+
+    env = dict(
+        os.environ, DATABASE_URL=database_url(), DJANGO_SETTINGS_MODULE="ticketflower.settings"
+    )
     env["PYTHONPATH"] = os.pathsep.join(
         [str(settings.BASE_DIR / "platform"), str(settings.BASE_DIR)]
     )

@@ -5,22 +5,14 @@ import subprocess
 import sys
 
 import pytest
-from django.db import connection
+
+from tests.helpers import database_url
 
 
 @pytest.fixture
 def cli_env(db):
     # The command runs in its own process and commits; this test cleans up after itself.
-    settings = connection.settings_dict
-    host = settings["HOST"] or ""
-    auth = settings["USER"] + (f":{settings['PASSWORD']}" if settings["PASSWORD"] else "")
-    from urllib.parse import quote
-
-    url = f"postgres://{auth}@{quote(host, safe='')}" + (
-        f":{settings['PORT']}" if settings["PORT"] else ""
-    )
-    env = dict(os.environ, DATABASE_URL=f"{url}/{settings['NAME']}", TICKETFLOWER_DEV="1")
-    return env
+    return dict(os.environ, DATABASE_URL=database_url(), TICKETFLOWER_DEV="1")
 
 
 def run(env, *args):

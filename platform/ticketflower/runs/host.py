@@ -11,9 +11,9 @@ from typing import Any
 from django.db import transaction
 from django_tenants.utils import schema_context
 
-from plugins.host import TaskNotActive
+from plugins.host import OutputRefused, TaskNotActive
 from plugins.types import TaskEvent
-from ticketflower.api.errors import Conflict
+from ticketflower.api.errors import Conflict, ProblemError
 from ticketflower.runs import engine, services
 from ticketflower.runs.models import TaskInstance, WorkflowData
 
@@ -51,12 +51,16 @@ class PlatformHost:
                 raise TaskNotActive(str(exc.detail)) from exc
 
     def complete_task(self, event: TaskEvent, output: dict[str, Any]) -> None:
-        """Complete with `output`; raises TaskNotActive when no longer active."""
+        """Complete with `output`; raises TaskNotActive when no longer active and
+        OutputRefused when the output is invalid."""
         with schema_context(event.schema_name):
             try:
                 services.do_complete_task(event.task_instance_id, output, source="plugin")
             except Conflict as exc:
                 raise TaskNotActive(str(exc.detail)) from exc
+            except ProblemError as exc:
+                reasons = "; ".join(f"{p['pointer']}: {p['message']}" for p in exc.problems)
+                raise OutputRefused(reasons or str(exc.detail)) from exc
 
     def fail_task(self, event: TaskEvent, message: str) -> None:
         """ERROR with a TASK_UPDATE ticket error; a task no longer active is left alone."""
