@@ -2,8 +2,9 @@
 
 Dependencies point one way (platform → plugins → kernel), so plugins reach the
 platform only through this seam: the platform installs its `Host` at start-up
-(`ticketflower.runs.host`), plugins call `get_host()`. Every method runs inside the
-tenant schema of the event and goes through the platform's one kernel adapter.
+(`ticketflower.actions.host`, built on `ticketflower.runs.host`), plugins call
+`get_host()`. Every method runs inside the tenant schema of the event and goes through
+the platform's one kernel adapter.
 """
 
 from __future__ import annotations

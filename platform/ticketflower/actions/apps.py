@@ -7,8 +7,8 @@ class ActionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Plugins reach the platform only through the host seam (plugins/host.py); this
-        # host extends the runs host with what HTTP actions need, so it is installed last.
+        # Plugins reach the platform only through the host seam (plugins/host.py). The one
+        # host installed is this app's: the runs host plus what HTTP actions need.
         from plugins.host import install_host
         from ticketflower.actions.host import PlatformHost
 

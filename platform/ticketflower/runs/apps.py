@@ -8,10 +8,3 @@ class RunsConfig(AppConfig):
     label = "runs"
     verbose_name = "Workflow runs"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        # Plugins reach the platform only through the host seam (plugins/host.py).
-        from plugins.host import install_host
-        from ticketflower.runs.host import PlatformHost
-
-        install_host(PlatformHost())
