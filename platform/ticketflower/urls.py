@@ -3,8 +3,9 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from ticketflower.accounts.views import MeView, RoleViewSet, TokenView, UserViewSet
+from ticketflower.accounts.views import MeView, RoleViewSet, UserViewSet
 from ticketflower.actions.views import CallbackView
+from ticketflower.api.errors import handler400, handler403, handler404, handler500  # noqa: F401
 from ticketflower.api.plugins import PluginListView
 from ticketflower.definitions import views as definitions
 from ticketflower.runs import views as runs
@@ -26,16 +27,9 @@ router.register("ticket-errors", runs.TicketErrorViewSet, basename="ticket-error
 router.register("files", runs.FileViewSet, basename="file")
 
 urlpatterns = [
-    path("api/v1/auth/token/", TokenView.as_view(), name="auth-token"),
     path("api/v1/me/", MeView.as_view(), name="me"),
     path("api/v1/plugins/", PluginListView.as_view(), name="plugins"),
     path("api/v1/callbacks/<str:token>/", CallbackView.as_view(), name="callback"),
     path("api/v1/", include(router.urls)),
-    path("api/auth/", include("rest_framework.urls", namespace="rest_framework")),
-    path("", include("ticketflower.api.schema_urls")),
+    path("", include("ticketflower.api.every_host_urls")),
 ]
-
-handler400 = "ticketflower.api.errors.handler400"
-handler403 = "ticketflower.api.errors.handler403"
-handler404 = "ticketflower.api.errors.handler404"
-handler500 = "ticketflower.api.errors.handler500"

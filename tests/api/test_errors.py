@@ -84,6 +84,10 @@ def test_oversize_body_is_413(admin_client):
 def test_unknown_path_is_a_json_404(admin_client):
     answer = admin_client.get("/api/v1/no-such-thing/")
     assert answer.status_code == 404
+    assert answer.json()["type"] == "not_found"
+    outside_the_api = admin_client.get("/no-such-page/")
+    assert outside_the_api.status_code == 404
+    assert outside_the_api.json()["type"] == "not_found"
 
 
 def test_method_not_allowed_in_shape(admin_client):
