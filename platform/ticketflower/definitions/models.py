@@ -175,3 +175,18 @@ class TicketDefinition(WorkflowPart):
         constraints = [
             models.UniqueConstraint(fields=["workflow", "title"], name="ticket_title_per_workflow"),
         ]
+
+    def submission_schema(self) -> dict:
+        """The JSON Schema of a submission's `fields`: this ticket's fields as the workflow
+        defines them (its `$defs` kept, so references resolve), nothing else allowed."""
+        schema = self.workflow.fields_schema or {}
+        properties = schema.get("properties") or {}
+        out: dict = {
+            "type": "object",
+            "properties": {name: properties[name] for name in self.fields if name in properties},
+            "additionalProperties": False,
+        }
+        for key in ("$defs", "definitions"):
+            if key in schema:
+                out[key] = schema[key]
+        return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ticketflower.api.errors import ProblemError
@@ -98,13 +99,21 @@ class TicketDefinitionSerializer(PartSerializer):
     company_role_access = NameListField(
         required=False, help_text="Roles whose holders may submit this ticket."
     )
+    submission_schema = serializers.SerializerMethodField(
+        help_text="JSON Schema of a submission's `fields` (for forms and clients)."
+    )
 
     class Meta(PartSerializer.Meta):
         model = TicketDefinition
         fields = [
             "id", "url", "workflow", "position", "title", "description", "ext_ref", "fields",
-            "company_role_access", "edit_layout", "display_layout", *_TIMESTAMPS,
+            "company_role_access", "submission_schema", "edit_layout", "display_layout",
+            *_TIMESTAMPS,
         ]  # fmt: skip
+
+    @extend_schema_field({"type": "object", "additionalProperties": True})
+    def get_submission_schema(self, obj: TicketDefinition) -> dict:
+        return obj.submission_schema()
 
 
 class WorkflowSerializer(DefinitionSerializer):

@@ -267,7 +267,7 @@ class TicketDefinitionViewSet(PartViewSet):
     """Ticket definitions. Users without a designer or ticket_admin role see only those of
     ACTIVE workflows that list one of their roles in `company_role_access`."""
 
-    queryset = TicketDefinition.objects.select_related("created_by")
+    queryset = TicketDefinition.objects.select_related("created_by", "workflow")
     serializer_class = TicketDefinitionSerializer
     filterset_class = TicketDefinitionFilterSet
     open_reads = True
