@@ -26,6 +26,7 @@ class OutputRefused(Exception):
 class Host(Protocol):
     def task_context(self, event: TaskEvent) -> dict[str, Any]:
         """{"task": the task definition in bundle form, "status": the instance's status,
+        "run": which run of the instance (a retry starts a new one),
         "input": workspace at its start, "data": the newest workspace,
         "ticket": {"id", "definition", "created_by"}}."""
         ...

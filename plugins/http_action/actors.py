@@ -64,7 +64,11 @@ def run(event: TaskEvent, attempt: int) -> str:
         task["action_url"],
         body,
         secret=host.signing_secret(event),
-        idempotency_key=f"{event.schema_name}:{event.workflow_instance_id}:{event.task_instance_id}",
+        # One key per run of the instance: redeliveries share it, an admin's retry does not.
+        idempotency_key=(
+            f"{event.schema_name}:{event.workflow_instance_id}:{event.task_instance_id}"
+            f":{context['run']}"
+        ),
         timeout=timeout,
         allowed=settings["allowed"],
         allow_all=settings["allow_all"],

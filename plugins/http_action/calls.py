@@ -15,7 +15,12 @@ from typing import Any
 
 import httpx
 
-from plugins.http_action.destinations import DestinationRefused, Network, check_destination
+from plugins.http_action.destinations import (
+    DestinationRefused,
+    DestinationUnresolved,
+    Network,
+    check_destination,
+)
 from plugins.http_action.signing import IDEMPOTENCY_HEADER, signature_headers
 
 USER_AGENT = "TicketFlower-Actions/1"
@@ -63,6 +68,8 @@ def call(
         check_destination(url, allowed=allowed or (), allow_all=allow_all)
     except DestinationRefused as exc:
         return Outcome("fail", str(exc))
+    except DestinationUnresolved as exc:
+        return Outcome("retry", str(exc))
     body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
     headers = {
         "Content-Type": "application/json",
@@ -73,7 +80,9 @@ def call(
     }
     client = client or shared_client()
     try:
-        response = client.post(url, content=body, headers=headers, timeout=timeout)
+        # Streamed, so that an answer is never read past MAX_ANSWER_BYTES into memory.
+        with client.stream("POST", url, content=body, headers=headers, timeout=timeout) as response:
+            content, too_large = _read_at_most(response, MAX_ANSWER_BYTES)
     except httpx.TimeoutException:
         return Outcome("retry", f"no answer from {url} within {timeout:g} s")
     except httpx.TransportError as exc:
@@ -81,13 +90,26 @@ def call(
     status = response.status_code
     if status >= 500:
         return Outcome("retry", f"{url} answered {status}")
+    text = content[:500].decode("utf-8", errors="replace")
     if not 200 <= status < 300:
-        return Outcome("fail", f"{url} answered {status}: {response.text[:500]}")
-    if len(response.content) > MAX_ANSWER_BYTES:
+        return Outcome("fail", f"{url} answered {status}: {text}")
+    if too_large:
         return Outcome("fail", f"{url} answered more than {MAX_ANSWER_BYTES} bytes")
     try:
-        parsed = response.json() if response.content else None
+        parsed = json.loads(content) if content else None
     except ValueError:
         return Outcome("fail", f"{url} answered {status} with a body that is not JSON")
     answer = {"status": status, "headers": dict(response.headers), "body": parsed}
     return Outcome("ok", answer=answer)
+
+
+def _read_at_most(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    """The body up to `limit` bytes, and whether there was more."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return b"".join(chunks)[:limit], True
+    return b"".join(chunks), False

@@ -19,6 +19,19 @@ class DestinationRefused(Exception):
     """The action URL points somewhere actions may not go."""
 
 
+class DestinationUnresolved(Exception):
+    """The host name could not be resolved now (worth trying again later)."""
+
+
+# Special-purpose ranges that `ipaddress` does not call private but that reach internal
+# systems (carrier-grade NAT, where some clouds put their metadata service; benchmarking;
+# IETF protocol assignments; 6to4 and NAT64 embeddings of IPv4 addresses).
+_ALSO_FORBIDDEN = [
+    ipaddress.ip_network(n)
+    for n in ("100.64.0.0/10", "192.0.0.0/24", "198.18.0.0/15", "2002::/16", "64:ff9b::/96")
+]
+
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -33,7 +46,8 @@ def _forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
     return (
-        address.is_private
+        any(address in net for net in _ALSO_FORBIDDEN)
+        or address.is_private
         or address.is_loopback
         or address.is_link_local
         or address.is_multicast
@@ -55,7 +69,7 @@ def check_destination(
     try:
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise DestinationRefused(f"cannot resolve {parts.hostname!r}: {exc}") from None
+        raise DestinationUnresolved(f"cannot resolve {parts.hostname!r}: {exc}") from None
     allowed = list(allowed)
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%", 1)[0])

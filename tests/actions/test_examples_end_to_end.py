@@ -117,8 +117,8 @@ class StandIn:
 
     def _behaviour(self, n, path, body, headers):
         lower = {k.lower(): v for k, v in headers.items()}
-        # The Idempotency-Key is "<schema>:<workflow instance>:<task instance>".
-        instance = int(lower["idempotency-key"].rsplit(":", 1)[1])
+        # The Idempotency-Key is "<schema>:<workflow instance>:<task instance>:<run>".
+        instance = int(lower["idempotency-key"].split(":")[2])
         call = Call(instance, body, lower.get(CALLBACK))
         with self._lock:
             self.calls.setdefault(instance, []).append(call)

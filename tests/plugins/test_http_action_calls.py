@@ -135,3 +135,28 @@ def test_allowed_network_lets_loopback_through():
     check_destination("http://127.0.0.1:8080/x", allowed=LOOPBACK)
     with pytest.raises(DestinationRefused):
         check_destination("http://10.0.0.1/x", allowed=LOOPBACK)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://100.64.0.1/", "http://100.100.100.200/latest", "http://198.18.0.1/"]
+)
+def test_special_purpose_ranges_are_refused_too(url):
+    with pytest.raises(DestinationRefused):
+        check_destination(url)
+
+
+def test_unresolvable_host_is_retried_not_failed():
+    outcome = call(
+        "http://no-such-host.invalid/x", {}, secret=SECRET, idempotency_key="k", timeout=1
+    )
+    assert outcome.kind == "retry"
+    assert "cannot resolve" in outcome.message
+
+
+def test_answer_over_the_size_limit_fails_without_reading_it_all():
+    from plugins.http_action.calls import MAX_ANSWER_BYTES
+
+    with LoopbackServer(answer(200, b"x" * (MAX_ANSWER_BYTES * 3))) as server:
+        outcome = do_call(server.url)
+    assert outcome.kind == "fail"
+    assert "more than" in outcome.message

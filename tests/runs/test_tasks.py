@@ -101,6 +101,9 @@ def test_assign_and_unassign(alpha, expense):
     # Only a ticket_admin assigns.
     answer = staff.post(f"/api/v1/tasks/{review['id']}/assign/", {"user": worker.pk}, format="json")
     assert answer.status_code == 403
+    # Whether the user id exists or not: the same answer (no probing of user ids).
+    answer = staff.post(f"/api/v1/tasks/{review['id']}/assign/", {"user": 10**9}, format="json")
+    assert answer.status_code == 403
     answer = expense.admin.post(
         f"/api/v1/tasks/{review['id']}/assign/", {"user": 10**9}, format="json"
     )

@@ -22,6 +22,9 @@ class ActionCallback(models.Model):
         "runs.TaskInstance", on_delete=models.CASCADE, related_name="callbacks"
     )
     token_hash = models.CharField(max_length=64, unique=True)
+    # The run of the instance it was issued for (runs.host.run_of): a retry starts a new
+    # run, and a late answer to an earlier run's request must not complete it.
+    run = models.BigIntegerField(default=0)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

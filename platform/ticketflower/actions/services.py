@@ -48,6 +48,11 @@ def do_accept_callback(token: str, body: Any, headers: dict[str, str]) -> dict[s
             raise Conflict(
                 "The task is no longer active.", [("", f"The task is {context['status']}.")]
             )
+        if callback.run != context["run"]:
+            raise Conflict(
+                "This callback belongs to an earlier run of the task.",
+                [("", "The task was restarted since; its new request carries a new URL.")],
+            )
         callback.used_at = timezone.now()
         callback.save(update_fields=["used_at"])
         task = context["task"]

@@ -7,24 +7,27 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ticketflower.actions.models import ActionCallback, SigningSecret
 
-# Per process, by schema: the secret never changes once created (rotation would clear it).
-_secrets: dict[str, bytes] = {}
-
 
 def signing_secret() -> bytes:
-    """The current company's signing secret, created on first use."""
-    schema = connection.schema_name
-    if schema not in _secrets:
-        row = SigningSecret.objects.order_by("id").first()
-        if row is None:
-            row = SigningSecret.objects.create(secret=secrets.token_hex(32))
-        _secrets[schema] = row.secret.encode()
-    return _secrets[schema]
+    """The current company's signing secret, created on first use.
+
+    Read each time (one indexed row), never cached per process: a cache keyed by schema
+    would sign a new company's requests with a deleted one's secret if its slug came back.
+    Row 1 is the secret, so two processes creating it at once agree on one.
+    """
+    row = SigningSecret.objects.filter(pk=1).first()
+    if row is None:
+        with transaction.atomic():
+            SigningSecret.objects.bulk_create(
+                [SigningSecret(pk=1, secret=secrets.token_hex(32))], ignore_conflicts=True
+            )
+        row = SigningSecret.objects.get(pk=1)
+    return row.secret.encode()
 
 
 def token_hash(token: str) -> str:
@@ -33,9 +36,14 @@ def token_hash(token: str) -> str:
 
 def issue_callback(task_instance_id: int) -> str:
     """A fresh unguessable callback URL for the task instance (its token is stored hashed)."""
+    from ticketflower.runs.host import run_of
+    from ticketflower.runs.models import TaskInstance
+
     token = secrets.token_urlsafe(32)
+    task = TaskInstance.objects.only("started_at").get(pk=task_instance_id)
     ActionCallback.objects.create(
         task_instance_id=task_instance_id,
+        run=run_of(task),
         token_hash=token_hash(token),
         expires_at=timezone.now() + timedelta(seconds=settings.ACTION_CALLBACK_TTL_SECONDS),
     )

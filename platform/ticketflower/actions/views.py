@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ticketflower.actions.services import do_accept_callback
+from ticketflower.api.parsers import LimitedJSONParser
 
 
 class CallbackView(APIView):
@@ -16,6 +17,7 @@ class CallbackView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    parser_classes = [LimitedJSONParser]
 
     @extend_schema(
         operation_id="callbacks_accept",

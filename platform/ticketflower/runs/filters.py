@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters
 from django.db.models import QuerySet
+from rest_framework.exceptions import ValidationError
 
 from ticketflower.definitions.models import TaskType
 from ticketflower.runs.models import (
@@ -19,6 +22,20 @@ from ticketflower.runs.models import (
 )
 
 
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 date-time turned into UTC here: PostgreSQL refuses some offsets
+    (e.g. -23:59 at year 1), which must be a 400, not a 500."""
+
+    def filter(self, qs, value):
+        if value is not None:
+            try:
+                value = value.astimezone(datetime.UTC)
+            except (OverflowError, ValueError):
+                name = next(k for k, f in self.parent.filters.items() if f is self)
+                raise ValidationError({name: ["Out of the supported date-time range."]}) from None
+        return super().filter(qs, value)
+
+
 class TicketFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         field_name="workflow_instance__status",
@@ -29,8 +46,8 @@ class TicketFilterSet(django_filters.FilterSet):
     workflow = django_filters.NumberFilter(
         field_name="workflow_instance__workflow_id", help_text="A workflow definition's id."
     )
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
     created_by = django_filters.NumberFilter(field_name="created_by_id")
 
     class Meta:

@@ -18,6 +18,12 @@ from ticketflower.runs import engine, services
 from ticketflower.runs.models import TaskInstance, WorkflowData
 
 
+def run_of(task: TaskInstance) -> int:
+    """Which run of the instance this is: a retry restarts the same instance (a new
+    `started_at`), and requests, keys and callbacks of an earlier run must not count."""
+    return int(task.started_at.timestamp() * 1_000_000) if task.started_at else 0
+
+
 class PlatformHost:
     """What plugins may ask of TicketFlower (see plugins.host.Host)."""
 
@@ -37,6 +43,7 @@ class PlatformHost:
             return {
                 "task": definition.tasks_by_title[event.task_title].raw,
                 "status": task.status,
+                "run": run_of(task),
                 "input": next(iter(data), {}),
                 "data": state.get("data", {}),
                 "ticket": state.get("ticket", {}),

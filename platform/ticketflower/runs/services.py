@@ -211,10 +211,15 @@ def do_claim_task(task: TaskInstance, *, user: User) -> TaskInstance:
     return _assign(task, user, claim=True)
 
 
+def check_may_assign(user: User) -> None:
+    """Only a ticket_admin assigns tasks."""
+    if not access.sees_all(user):
+        raise _forbidden("Only a ticket_admin may assign tasks.")
+
+
 def do_assign_task(task: TaskInstance, assignee: User, *, by: User) -> TaskInstance:
     """A ticket_admin gives an active FORM task to someone (OPEN → IN_PROGRESS)."""
-    if not access.sees_all(by):
-        raise _forbidden("Only a ticket_admin may assign tasks.")
+    check_may_assign(by)
     return _assign(task, assignee, claim=False)
 
 

@@ -343,6 +343,8 @@ class TaskViewSet(
     def assign(self, request: Request, pk: str | None = None) -> Response:
         task = self.get_object()
         values = _parse(TaskAssignSerializer, request.data)
+        # Before the user lookup, so that the answer reveals nothing about user ids.
+        services.check_may_assign(request.user)
         assignee = User.objects.filter(pk=values["user"], is_active=True).first()
         if assignee is None:
             raise ProblemError("No such user.", [("/user", f"No active user {values['user']}.")])
