@@ -61,3 +61,15 @@ def test_user_roles_can_be_replaced(alpha):
     )
     assert answer.status_code == 200
     assert answer.json()["roles"] == ["workflow_creator"]
+
+
+def test_new_password_revokes_the_users_tokens(alpha):
+    admin = alpha.client("root", "tenant_admin")
+    user = alpha.user("pat")
+    pat = alpha.client("pat")
+    assert pat.get("/api/v1/me/").status_code == 200
+    answer = admin.patch(
+        f"/api/v1/users/{user.pk}/", {"password": "a-brand-new-secret"}, format="json"
+    )
+    assert answer.status_code == 200
+    assert pat.get("/api/v1/me/").status_code == 401

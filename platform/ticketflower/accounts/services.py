@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import Group, User
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from rest_framework.authtoken.models import Token
 
 from ticketflower.accounts.roles import BUILTIN_ROLES
 from ticketflower.api.errors import Conflict, ProblemError
@@ -36,7 +37,14 @@ def do_create_user(*, username: str, password: str, roles: Iterable[str] = (), *
     groups = _roles(roles, "/roles")
     user = User(username=username, **fields)
     user.set_password(password)
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # Two creations of one username at once: the unique index decides, not a 500.
+        raise ProblemError(
+            "Username taken.", [("/username", "A user with this username exists.")]
+        ) from None
     user.groups.set(groups)
     return user
 
@@ -53,6 +61,8 @@ def do_update_user(user: User, *, password: str | None = None, roles=None, **fie
         setattr(user, key, value)
     if password:
         user.set_password(password)
+        # A new password ends the API tokens issued under the old one.
+        Token.objects.filter(user=user).delete()
     user.save()
     if roles is not None:
         user.groups.set(_roles(roles, "/roles"))
