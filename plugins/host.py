@@ -52,8 +52,9 @@ class Host(Protocol):
         """The company's secret for signing outbound requests."""
         ...
 
-    def issue_callback(self, event: TaskEvent) -> str:
-        """A fresh single-use, expiring callback URL for the instance."""
+    def issue_callback(self, event: TaskEvent, run: int) -> str:
+        """A fresh single-use, expiring callback URL for this run of the instance (the
+        `run` of its task context)."""
         ...
 
     def action_settings(self) -> dict[str, Any]:

@@ -49,7 +49,8 @@ def run(event: TaskEvent, attempt: int) -> str:
     extra: dict[str, Any] = {"task_instance": event.task_instance_id, "ticket": context["ticket"]}
     headers: dict[str, str] = {}
     if event.task_type == "ASYNC_ACTION":
-        extra["callback_url"] = headers[CALLBACK_HEADER] = host.issue_callback(event)
+        url = host.issue_callback(event, context["run"])
+        extra["callback_url"] = headers[CALLBACK_HEADER] = url
     try:
         body = input_body(
             task.get("input_transform"), context["input"], task["input_fields"], evaluator, extra

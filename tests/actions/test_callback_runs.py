@@ -19,6 +19,7 @@ BUNDLE = {
 def test_callback_of_an_earlier_run_is_refused_after_a_retry(alpha):
     from ticketflower.actions.tokens import issue_callback
     from ticketflower.runs import services
+    from ticketflower.runs.host import run_of
     from ticketflower.runs.models import TaskInstance
 
     workflow = install(alpha, BUNDLE)
@@ -31,10 +32,11 @@ def test_callback_of_an_earlier_run_is_refused_after_a_retry(alpha):
     admin_user = alpha.user("boss", "ticket_admin")
     with schema_context("alpha"):
         task = TaskInstance.objects.get(workflow_instance__ticket__id=ticket)
-        old_token = issue_callback(task.pk).rstrip("/").rsplit("/", 1)[-1]
+        old_token = issue_callback(task.pk, run_of(task)).rstrip("/").rsplit("/", 1)[-1]
         services.do_fail_task(task.pk, "warehouse said 503 five times")
         services.do_retry_task(TaskInstance.objects.get(pk=task.pk), user=admin_user)
-        new_token = issue_callback(task.pk).rstrip("/").rsplit("/", 1)[-1]
+        restarted = TaskInstance.objects.get(pk=task.pk)
+        new_token = issue_callback(task.pk, run_of(restarted)).rstrip("/").rsplit("/", 1)[-1]
     caller = alpha.anonymous()
     late = caller.post(f"/api/v1/callbacks/{old_token}/", {"shipped": True}, format="json")
     assert late.status_code == 409

@@ -21,11 +21,11 @@ class PlatformHost(RunsHost):
         with schema_context(event.schema_name):
             return signing_secret()
 
-    def issue_callback(self, event: TaskEvent) -> str:
+    def issue_callback(self, event: TaskEvent, run: int) -> str:
         from ticketflower.actions.tokens import issue_callback
 
         with schema_context(event.schema_name):
-            return issue_callback(event.task_instance_id)
+            return issue_callback(event.task_instance_id, run)
 
     def action_settings(self) -> dict[str, Any]:
         from plugins.http_action.destinations import parse_networks

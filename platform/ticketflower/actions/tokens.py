@@ -34,16 +34,13 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_callback(task_instance_id: int) -> str:
-    """A fresh unguessable callback URL for the task instance (its token is stored hashed)."""
-    from ticketflower.runs.host import run_of
-    from ticketflower.runs.models import TaskInstance
-
+def issue_callback(task_instance_id: int, run: int) -> str:
+    """A fresh unguessable callback URL for one run of the task instance (the `run` of
+    its task context); the token is stored hashed."""
     token = secrets.token_urlsafe(32)
-    task = TaskInstance.objects.only("started_at").get(pk=task_instance_id)
     ActionCallback.objects.create(
         task_instance_id=task_instance_id,
-        run=run_of(task),
+        run=run,
         token_hash=token_hash(token),
         expires_at=timezone.now() + timedelta(seconds=settings.ACTION_CALLBACK_TTL_SECONDS),
     )
