@@ -47,7 +47,9 @@ if "DATABASE_URL" not in os.environ:
         "an embedded PostgreSQL when no server is given"
     )
 DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# django-tenants' backend, sending `SET search_path` only when the path must change
+# (TENANT_LIMIT_SET_CALLS below; docs/decision-search-path-once.md).
+DATABASES["default"]["ENGINE"] = "ticketflower.postgresql"
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 
@@ -83,6 +85,9 @@ TENANT_MODEL = "tenants.Company"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 # The migrated schema every new tenant is cloned from (see docs/decision-tenant-cloning.md).
 TENANT_TEMPLATE_SCHEMA = "tenant_template"
+# Safe from django-tenants 4.0.1 on: it forgets the path after ROLLBACK and ROLLBACK TO
+# SAVEPOINT, which undo a SET (tests/platform/test_postgresql_backend.py).
+TENANT_LIMIT_SET_CALLS = True
 PUBLIC_SCHEMA_URLCONF = "ticketflower.urls_public"
 ROOT_URLCONF = "ticketflower.urls"
 
@@ -138,7 +143,7 @@ if not DEBUG:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "ticketflower.accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -215,5 +220,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # httpx logs every request at INFO: one line per action on the workers' log pipe.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }

@@ -134,7 +134,8 @@ def run_action(payload: dict[str, Any]) -> None:
     """Run one action instance (payload: a TaskEvent as a dict)."""
     event = _event(payload)
     result = run(event, _attempt())
-    log.info("action %s of %s: %s", event.task_instance_id, event.schema_name, result)
+    # DEBUG: one line per action would cost the workers more than a step's SQL.
+    log.debug("action %s of %s: %s", event.task_instance_id, event.schema_name, result)
 
 
 def enqueue(event: TaskEvent) -> None:

@@ -30,3 +30,36 @@ def test_me_without_credentials_is_401(alpha):
     answer = alpha.anonymous().get("/api/v1/me/")
     assert answer.status_code == 401
     assert answer.json()["type"] == "not_authenticated"
+
+
+def test_token_authentication_reads_the_users_roles_with_the_token(alpha):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_tenants.utils import schema_context
+
+    from ticketflower.accounts.authentication import TokenAuthentication
+    from ticketflower.accounts.roles import role_names
+
+    key = alpha.token("dora", "ticket_admin", "staff")
+    nobody = alpha.token("eve")
+    with schema_context("alpha"):
+        with CaptureQueriesContext(connection) as captured:
+            user, _ = TokenAuthentication().authenticate_credentials(key)
+            assert role_names(user) == {"ticket_admin", "staff"}
+        statements = [q["sql"] for q in captured.captured_queries]
+        assert len([sql for sql in statements if not sql.startswith("SET ")]) == 1
+        user, _ = TokenAuthentication().authenticate_credentials(nobody)
+        assert role_names(user) == set()
+
+
+def test_token_of_an_inactive_user_is_refused(alpha):
+    from django_tenants.utils import schema_context
+
+    client = alpha.client("frank", "staff")
+    with schema_context("alpha"):
+        from django.contrib.auth.models import User
+
+        User.objects.filter(username="frank").update(is_active=False)
+    answer = client.get("/api/v1/me/")
+    assert answer.status_code == 401
+    assert answer.json()["type"] == "authentication_failed"

@@ -146,9 +146,9 @@ def test_a_connection_killed_mid_step_writes_nothing(committed_tenant, monkeypat
 
     wrote, killed = threading.Event(), threading.Event()
     victim: dict[str, Any] = {}
-    original = engine._insert_iteration
+    original = engine._write_at_once
 
-    def insert_then_wait(*args, **kwargs):
+    def write_then_wait(*args, **kwargs):
         row = original(*args, **kwargs)
         if threading.current_thread().name == "victim":
             victim["pid"] = connection.connection.info.backend_pid
@@ -156,7 +156,7 @@ def test_a_connection_killed_mid_step_writes_nothing(committed_tenant, monkeypat
             killed.wait(10)
         return row
 
-    monkeypatch.setattr(engine, "_insert_iteration", insert_then_wait)
+    monkeypatch.setattr(engine, "_write_at_once", write_then_wait)
     result: dict[str, Any] = {}
 
     def work() -> None:
@@ -183,14 +183,14 @@ def test_a_connection_killed_mid_step_writes_nothing(committed_tenant, monkeypat
     assert _rows(committed_tenant.slug, instance) == before
 
     # The lock died with the connection: the next completion goes through, as iteration 1.
-    monkeypatch.setattr(engine, "_insert_iteration", original)
+    monkeypatch.setattr(engine, "_write_at_once", original)
     from ticketflower.runs.services import do_complete_task
 
     with schema_context(committed_tenant.slug):
         assert do_complete_task(task, {"approved": True}).iteration.iteration == 1
 
 
-@pytest.mark.parametrize("where", ["_insert_tasks", "_insert_errors", "_apply_changes"])
+@pytest.mark.parametrize("where", ["_write_at_once", "_insert_errors"])
 def test_an_exception_after_the_first_write_rolls_everything_back(
     committed_tenant, monkeypatch, where
 ):

@@ -25,6 +25,11 @@ def role_names(user) -> set[str]:
     return cached
 
 
+def remember_role_names(user, names) -> None:
+    """Cache role names read along with the user (the token authentication reads both)."""
+    user._tf_role_names = set(names)
+
+
 def has_role(user, *names: str) -> bool:
     """Whether the user holds any of the named roles."""
     return bool(role_names(user) & set(names))

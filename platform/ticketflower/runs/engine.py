@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models.sql import InsertQuery
+from django.db.models import Q
+from django.db.models.sql import InsertQuery, UpdateQuery
 from django.utils import timezone
 
 from kernel import events as kernel_events
@@ -277,7 +278,15 @@ def _submit_at_once(
 
 def _insert_at_once(batches: list[tuple[type, list]], returning: type | None = None) -> list[int]:
     """INSERT every batch in one statement; returns the new ids of the `returning` model's
-    rows when that batch is the last (non-empty) one, else [].
+    rows when that batch is the last (non-empty) one, else []."""
+    return _write_at_once(_insert_parts(batches, returning))
+
+
+def _insert_parts(
+    batches: list[tuple[type, list]], returning: type | None = None
+) -> list[tuple[str, list]]:
+    """One compiled INSERT per non-empty batch; the last returns its new ids when its model
+    is `returning`.
 
     Rows with an id keep it; the others get theirs from the database. Built by Django's
     own insert compiler, so conversions and auto timestamps are the ORM's.
@@ -296,6 +305,24 @@ def _insert_at_once(batches: list[tuple[type, list]], returning: type | None = N
         (sql, params), *more = compiler.as_sql()
         assert not more, "one INSERT per batch"
         parts.append((sql, list(params)))
+    return parts
+
+
+def _update_part(model: type, where: Q, values: dict[str, Any]) -> tuple[str, list]:
+    """One compiled UPDATE (Django's update compiler: the ORM's conversions)."""
+    query = UpdateQuery(model)
+    query.add_q(where)
+    query.add_update_values(values)
+    sql, params = query.get_compiler(connection=connection).as_sql()
+    return sql, list(params)
+
+
+def _write_at_once(parts: list[tuple[str, list]]) -> list[int]:
+    """Run compiled writes as one statement (data-modifying CTEs): one round trip instead
+    of one each. They must touch distinct rows (they share one snapshot); the last may
+    return ids, which are returned."""
+    if not parts:
+        return []
     *ctes, (final_sql, final_params) = parts
     sql = final_sql
     params: list = []
@@ -378,24 +405,37 @@ def _apply(
             if effect["completion"] is not None:
                 instance.completion_id = comp.completion_ids[effect["completion"]]
 
-    # Status changes first: a completion's end_iteration is known before its iteration
-    # row names it, and no row is touched twice.
-    _apply_changes(instance, changes, now, extra or {}, user_id)
+    # Every write of the step in one statement: the task rows it changes, its iteration, the
+    # instance's new state and the tasks it starts (whose ids come back). No row is written
+    # twice, and none depends on another's new values.
+    parts = _change_parts(instance, changes, now, extra or {}, user_id)
     if iteration_effect is not None:
-        result.iteration = _insert_iteration(instance, iteration_effect, ids, user_id)
-    if created:
-        result.created = _insert_tasks(comp, instance, created, now)
-        for row, effect in zip(result.created, created, strict=True):
-            # What the API shows of a new instance, so answering costs no query.
-            row.task_title = effect["task"]
-            row.ticket_id = ticket.pk
-        ids.update({task.seq: task.pk for task in result.created})
-    if errors:
-        result.errors = _insert_errors(comp, instance, ticket, errors, ids)
-
+        result.iteration = _iteration_row(instance, iteration_effect, ids, user_id)
+        parts += _insert_parts([(WorkflowData, [result.iteration])])
     instance.state = state
     instance.iteration = state["iteration"]
-    instance.save(update_fields=["state", "status", "iteration", "completion", "updated_at"])
+    instance.updated_at = now
+    instance_values = {
+        "state": state,
+        "status": instance.status,
+        "iteration": instance.iteration,
+        "completion_id": instance.completion_id,
+        "updated_at": now,
+    }
+    parts.append(_update_part(WorkflowInstance, Q(pk=instance.pk), instance_values))
+    rows = _task_rows(comp, instance, created, now)
+    parts += _insert_parts([(TaskInstance, rows)], returning=TaskInstance)
+    new_ids = _write_at_once(parts)
+    for row, task_id, effect in zip(rows, new_ids, created, strict=True):
+        row.pk = task_id
+        # What the API shows of a new instance, so answering costs no query.
+        row.task_title = effect["task"]
+        row.ticket_id = ticket.pk
+    result.created = rows
+    ids.update({task.seq: task.pk for task in rows})
+    if errors:
+        # Rare (a condition error, a conflict, a stall), and they need the new tasks' ids.
+        result.errors = _insert_errors(comp, instance, ticket, errors, ids)
     _schedule_notifications(comp, instance, result.created, changes, ids)
     return result
 
@@ -416,14 +456,6 @@ def _iteration_row(
     )
 
 
-def _insert_iteration(
-    instance: WorkflowInstance, effect: dict, ids: dict[int, int], user_id: int | None
-) -> WorkflowData:
-    row = _iteration_row(instance, effect, ids, user_id)
-    row.save(force_insert=True)
-    return row
-
-
 def _task_rows(
     comp: Compiled, instance: WorkflowInstance, created: list[dict], now: Any
 ) -> list[TaskInstance]:
@@ -441,21 +473,14 @@ def _task_rows(
     ]
 
 
-def _insert_tasks(
-    comp: Compiled, instance: WorkflowInstance, created: list[dict], now: Any
-) -> list[TaskInstance]:
-    # PostgreSQL returns the ids of a bulk insert, in order.
-    return TaskInstance.objects.bulk_create(_task_rows(comp, instance, created, now))
-
-
-def _apply_changes(
+def _change_parts(
     instance: WorkflowInstance,
     changes: list[dict],
     now: Any,
     extra: dict[int, dict[str, Any]],
     user_id: int | None,
-) -> None:
-    """Update changed task instances, one UPDATE per distinct set of new values."""
+) -> list[tuple[str, list]]:
+    """The UPDATEs of changed task instances, one per distinct set of new values."""
     groups: dict[tuple, list[int]] = {}
     for effect in changes:
         values: dict[str, Any] = {
@@ -471,11 +496,12 @@ def _apply_changes(
         values.update(extra.get(effect["seq"], {}))
         key = tuple(sorted((k, _hashable(v)) for k, v in values.items()))
         groups.setdefault(key, []).append(effect["seq"])
+    parts = []
     for key, seqs in groups.items():
         values = {k: _unhashable(v) for k, v in key}
-        TaskInstance.objects.filter(workflow_instance=instance, seq__in=seqs).update(
-            updated_at=now, **values
-        )
+        where = Q(workflow_instance_id=instance.pk, seq__in=seqs)
+        parts.append(_update_part(TaskInstance, where, {"updated_at": now, **values}))
+    return parts
 
 
 class _Frozen:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django_tenants.utils import schema_context
 
 from plugins.host import OutputRefused, TaskNotActive
@@ -30,21 +31,25 @@ class PlatformHost:
     def task_context(self, event: TaskEvent) -> dict[str, Any]:
         """The task definition (bundle form), its status, its input, the newest data and
         the ticket."""
+        # The input is the data of the iteration the task started at: read in the same query.
+        started_with = WorkflowData.objects.filter(
+            workflow_instance=OuterRef("workflow_instance_id"),
+            iteration=OuterRef("start_iteration"),
+        ).values("data")[:1]
         with schema_context(event.schema_name):
-            task = TaskInstance.objects.select_related("workflow_instance").get(
-                pk=event.task_instance_id
+            task = (
+                TaskInstance.objects.select_related("workflow_instance")
+                .annotate(input_data=Subquery(started_with))
+                .get(pk=event.task_instance_id)
             )
             instance = task.workflow_instance
             definition = engine.compiled(instance.workflow_id).definition
-            data = WorkflowData.objects.filter(
-                workflow_instance=instance, iteration=task.start_iteration
-            ).values_list("data", flat=True)
             state = instance.state or {}
             return {
                 "task": definition.tasks_by_title[event.task_title].raw,
                 "status": task.status,
                 "run": run_of(task),
-                "input": next(iter(data), {}),
+                "input": task.input_data if task.input_data is not None else {},
                 "data": state.get("data", {}),
                 "ticket": state.get("ticket", {}),
             }

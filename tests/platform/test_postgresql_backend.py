@@ -1,0 +1,91 @@
+"""The database backend sends `SET search_path` only when the connection's path must change,
+and never leaves a connection on a schema other than the one it reports.
+
+Each test uses a connection of its own (autocommit, outside the test transaction) and asks
+PostgreSQL for the session's real search path, so a stale path cannot go unnoticed.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
+
+from tenants.models import Company
+
+
+@pytest.fixture
+def conn(db):
+    """A separate connection to the test database, closed afterwards."""
+    wrapper = connections.create_connection("default")
+    yield wrapper
+    wrapper.close()
+
+
+def companies() -> tuple[Company, Company]:
+    return Company.objects.get(schema_name="alpha"), Company.objects.get(schema_name="beta")
+
+
+def real_path(conn) -> str:
+    with conn.cursor() as cursor:
+        cursor.execute("SHOW search_path")
+        return cursor.fetchone()[0]
+
+
+def sets(captured: CaptureQueriesContext) -> int:
+    return sum(q["sql"].startswith("SET search_path") for q in captured.captured_queries)
+
+
+def test_search_path_is_set_once_per_schema_not_before_every_statement(conn):
+    alpha, beta = companies()
+    conn.set_tenant(alpha)
+    with CaptureQueriesContext(conn) as captured:
+        for _ in range(3):
+            real_path(conn)
+        conn.set_tenant(alpha)  # the same schema again: nothing to send
+        assert real_path(conn) == "alpha, public"
+    assert sets(captured) == 1
+    with CaptureQueriesContext(conn) as captured:
+        conn.set_tenant(beta)
+        assert real_path(conn) == "beta, public"
+        conn.set_schema_to_public()
+        assert real_path(conn) == "public"
+    assert sets(captured) == 2
+
+
+def test_a_rollback_that_undid_the_set_is_followed_by_a_new_set(conn):
+    alpha, beta = companies()
+    conn.set_tenant(alpha)
+    assert real_path(conn) == "alpha, public"
+    conn.set_autocommit(False)
+    conn.set_tenant(beta)
+    assert real_path(conn) == "beta, public"  # SET inside the transaction
+    conn.rollback()  # PostgreSQL is back on alpha's path; the connection still says beta
+    conn.set_autocommit(True)
+    assert conn.schema_name == "beta"
+    assert real_path(conn) == "beta, public"
+
+
+def test_a_savepoint_rollback_that_undid_the_set_is_followed_by_a_new_set(conn):
+    alpha, beta = companies()
+    conn.set_autocommit(False)
+    conn.set_tenant(alpha)
+    assert real_path(conn) == "alpha, public"
+    savepoint = conn.savepoint()
+    conn.set_tenant(beta)
+    assert real_path(conn) == "beta, public"
+    conn.savepoint_rollback(savepoint)
+    assert conn.schema_name == "beta"
+    assert real_path(conn) == "beta, public"
+    conn.rollback()
+    conn.set_autocommit(True)
+
+
+def test_a_closed_connection_sets_the_path_again_when_it_reconnects(conn):
+    alpha, _ = companies()
+    conn.set_tenant(alpha)
+    assert real_path(conn) == "alpha, public"
+    conn.close()
+    with CaptureQueriesContext(conn) as captured:
+        assert real_path(conn) == "alpha, public"
+    assert sets(captured) == 1
