@@ -89,3 +89,28 @@ def test_a_closed_connection_sets_the_path_again_when_it_reconnects(conn):
     with CaptureQueriesContext(conn) as captured:
         assert real_path(conn) == "alpha, public"
     assert sets(captured) == 1
+
+
+def test_selecting_another_schema_and_coming_back_without_a_query_sends_no_set(conn):
+    alpha, _ = companies()
+    conn.set_tenant(alpha)
+    real_path(conn)
+    with CaptureQueriesContext(conn) as captured:
+        conn.set_schema_to_public()  # a request's company lookup, a worker between messages
+        conn.set_tenant(alpha)
+        assert real_path(conn) == "alpha, public"
+    assert sets(captured) == 0
+
+
+def test_a_rolled_back_set_is_not_trusted_after_switching_away_and_back(conn):
+    alpha, beta = companies()
+    conn.set_tenant(alpha)
+    real_path(conn)
+    conn.set_autocommit(False)
+    conn.set_tenant(beta)
+    real_path(conn)  # SET beta inside the transaction
+    conn.rollback()  # the session is back on alpha
+    conn.set_autocommit(True)
+    conn.set_schema_to_public()
+    conn.set_tenant(beta)
+    assert real_path(conn) == "beta, public"

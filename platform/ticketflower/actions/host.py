@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django_tenants.utils import schema_context
 
 from plugins.types import TaskEvent
 from ticketflower.runs.host import PlatformHost as RunsHost
+from ticketflower.runs.host import in_schema
 from ticketflower.runs.models import TaskInstance
 
 
@@ -18,13 +18,13 @@ class PlatformHost(RunsHost):
     def signing_secret(self, event: TaskEvent) -> bytes:
         from ticketflower.actions.tokens import signing_secret
 
-        with schema_context(event.schema_name):
+        with in_schema(event.schema_name):
             return signing_secret()
 
     def issue_callback(self, event: TaskEvent, run: int) -> str:
         from ticketflower.actions.tokens import issue_callback
 
-        with schema_context(event.schema_name):
+        with in_schema(event.schema_name):
             return issue_callback(event.task_instance_id, run)
 
     def action_settings(self) -> dict[str, Any]:

@@ -12,14 +12,21 @@ from django.utils import timezone
 
 from ticketflower.actions.models import ActionCallback, SigningSecret
 
+# Secrets by company id. Ids are never reused, unlike schema names (a deleted company's
+# slug can come back), and a company's secret never changes once created.
+_secrets: dict[int, bytes] = {}
+
 
 def signing_secret() -> bytes:
     """The current company's signing secret, created on first use.
 
-    Read each time (one indexed row), never cached per process: a cache keyed by schema
-    would sign a new company's requests with a deleted one's secret if its slug came back.
-    Row 1 is the secret, so two processes creating it at once agree on one.
+    Cached per process by the company's id when the connection's tenant is a company row
+    (requests, worker messages); read otherwise. Row 1 is the secret, so two processes
+    creating it at once agree on one.
     """
+    company_id = getattr(connection.tenant, "pk", None)
+    if company_id is not None and company_id in _secrets:
+        return _secrets[company_id]
     row = SigningSecret.objects.filter(pk=1).first()
     if row is None:
         with transaction.atomic():
@@ -27,7 +34,10 @@ def signing_secret() -> bytes:
                 [SigningSecret(pk=1, secret=secrets.token_hex(32))], ignore_conflicts=True
             )
         row = SigningSecret.objects.get(pk=1)
-    return row.secret.encode()
+    secret = row.secret.encode()
+    if company_id is not None:
+        _secrets[company_id] = secret
+    return secret
 
 
 def token_hash(token: str) -> str:

@@ -1,12 +1,15 @@
-"""django-tenants' DatabaseWrapper that keeps what it knows of the session's search path
-across `set_tenant` calls that do not change it.
+"""django-tenants' DatabaseWrapper that remembers the session's search path across schema
+switches, so that `SET search_path` is sent only when the session's path must change.
 
 With `TENANT_LIMIT_SET_CALLS`, django-tenants sends `SET search_path` once per connection
-and schema instead of before every statement, and forgets the path whenever PostgreSQL may
-have undone it (close, ROLLBACK, ROLLBACK TO SAVEPOINT: a SET is transactional). It also
-forgets it on every `set_tenant`, even one naming the schema the connection already has
-(each request, each `schema_context` of a worker): that costs a round trip and buys no
-safety, since the session's path is unchanged. This wrapper keeps it in that one case.
+and selected schema instead of before every statement, and forgets the path whenever
+PostgreSQL may have undone it (close, ROLLBACK, ROLLBACK TO SAVEPOINT: a SET is
+transactional). It also forgets it on every `set_tenant`, even when the session already
+has the path wanted — each request selects the public schema to find its company, then
+the company; each worker message does the same — which costs a round trip and buys no
+safety. This wrapper keeps, apart, the path the session was last given, and skips the SET
+when the selected schema wants exactly that path; it forgets it wherever django-tenants
+forgets its own (docs/decision-search-path-once.md).
 """
 
 from __future__ import annotations
@@ -17,10 +20,36 @@ from django_tenants.postgresql_backend import base
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    """Keeps the known search path when `set_tenant` selects the one already set."""
+    """Sends `SET search_path` only when the session's path differs from the one wanted."""
 
-    def set_tenant(self, tenant: Any, include_public: bool = True) -> None:
-        known = self.search_path_set_schemas
-        super().set_tenant(tenant, include_public)
-        if known is not None and known == self._get_cursor_search_paths():
-            self.search_path_set_schemas = known
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The search path the session has, as far as we know (None: unknown).
+        self._session_search_path: list[str] | None = None
+        super().__init__(*args, **kwargs)
+
+    def _handle_search_path(self, cursor: Any = None) -> None:
+        if (
+            not self._setting_search_path
+            and self.search_path_set_schemas is None
+            and self._session_search_path is not None
+            and self._session_search_path == self._get_cursor_search_paths()
+        ):
+            self.search_path_set_schemas = self._session_search_path
+        super()._handle_search_path(cursor)
+        if not self._setting_search_path:
+            self._session_search_path = self.search_path_set_schemas
+
+    def close(self) -> None:
+        self._session_search_path = None
+        super().close()
+
+    def rollback(self) -> None:
+        self._session_search_path = None
+        super().rollback()
+
+    def savepoint_rollback(self, sid: str) -> None:
+        try:
+            super().savepoint_rollback(sid)
+        finally:
+            # After it, as django-tenants does: its own statement may have set the path.
+            self._session_search_path = None

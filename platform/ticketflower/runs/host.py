@@ -6,17 +6,27 @@ hence through the one kernel adapter.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
+from functools import cache
 from typing import Any
 
-from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
 from plugins.host import OutputRefused, TaskNotActive
 from plugins.types import TaskEvent
 from ticketflower.api.errors import Conflict, ProblemError
+from ticketflower.postgresql import rows as sql_rows
 from ticketflower.runs import engine, services
-from ticketflower.runs.models import TaskInstance, WorkflowData
+from ticketflower.runs.models import TaskInstance, WorkflowData, WorkflowInstance
+
+
+def in_schema(schema_name: str) -> AbstractContextManager:
+    """Inside the company's schema: no switch when the connection is there already (a
+    worker's message), so the connection keeps the company the worker selected."""
+    if connection.schema_name == schema_name:
+        return nullcontext()
+    return schema_context(schema_name)
 
 
 def run_of(task: TaskInstance) -> int:
@@ -25,38 +35,53 @@ def run_of(task: TaskInstance) -> int:
     return int(task.started_at.timestamp() * 1_000_000) if task.started_at else 0
 
 
+@cache
+def _context_sql() -> str:
+    """A task's status and run, its workflow's id and state, and its input (the data of the
+    iteration it started at): one query, in SQL written once (postgresql/rows.py)."""
+    table = sql_rows.table
+    return (
+        "SELECT s.status, s.started_at, w.workflow_id, w.state,"
+        f" (SELECT d.data FROM {table(WorkflowData)} d"
+        "   WHERE d.workflow_instance_id = s.workflow_instance_id"
+        "   AND d.iteration = s.start_iteration)"
+        f" FROM {table(TaskInstance)} s"
+        f" JOIN {table(WorkflowInstance)} w ON w.id = s.workflow_instance_id"
+        " WHERE s.id = %s"
+    )
+
+
 class PlatformHost:
     """What plugins may ask of TicketFlower (see plugins.host.Host)."""
 
     def task_context(self, event: TaskEvent) -> dict[str, Any]:
         """The task definition (bundle form), its status, its input, the newest data and
         the ticket."""
-        # The input is the data of the iteration the task started at: read in the same query.
-        started_with = WorkflowData.objects.filter(
-            workflow_instance=OuterRef("workflow_instance_id"),
-            iteration=OuterRef("start_iteration"),
-        ).values("data")[:1]
-        with schema_context(event.schema_name):
-            task = (
-                TaskInstance.objects.select_related("workflow_instance")
-                .annotate(input_data=Subquery(started_with))
-                .get(pk=event.task_instance_id)
+        with in_schema(event.schema_name):
+            with connection.cursor() as cursor:
+                cursor.execute(_context_sql(), [event.task_instance_id])
+                row = cursor.fetchone()
+            if row is None:
+                raise TaskInstance.DoesNotExist(f"No task instance {event.task_instance_id}.")
+            status, started_at, workflow_id, state, data = row
+            task = sql_rows.partial(
+                TaskInstance, id=event.task_instance_id, status=status, started_at=started_at
             )
-            instance = task.workflow_instance
-            definition = engine.compiled(instance.workflow_id).definition
-            state = instance.state or {}
+            definition = engine.compiled(workflow_id).definition
+            state = sql_rows.column_value(WorkflowInstance, "state", state) or {}
+            data = sql_rows.column_value(WorkflowData, "data", data)
             return {
                 "task": definition.tasks_by_title[event.task_title].raw,
-                "status": task.status,
+                "status": status,
                 "run": run_of(task),
-                "input": task.input_data if task.input_data is not None else {},
+                "input": data if data is not None else {},
                 "data": state.get("data", {}),
                 "ticket": state.get("ticket", {}),
             }
 
     def start_task(self, event: TaskEvent) -> None:
         """PENDING → IN_PROGRESS; raises TaskNotActive when it is not PENDING/OPEN."""
-        with schema_context(event.schema_name):
+        with in_schema(event.schema_name):
             try:
                 services.do_start_task(event.task_instance_id)
             except Conflict as exc:
@@ -65,7 +90,7 @@ class PlatformHost:
     def complete_task(self, event: TaskEvent, output: dict[str, Any]) -> None:
         """Complete with `output`; raises TaskNotActive when no longer active and
         OutputRefused when the output is invalid."""
-        with schema_context(event.schema_name):
+        with in_schema(event.schema_name):
             try:
                 services.do_complete_task(event.task_instance_id, output, source="plugin")
             except Conflict as exc:
@@ -76,7 +101,7 @@ class PlatformHost:
 
     def fail_task(self, event: TaskEvent, message: str) -> None:
         """ERROR with a TASK_UPDATE ticket error; a task no longer active is left alone."""
-        with schema_context(event.schema_name):
+        with in_schema(event.schema_name):
             try:
                 services.do_fail_task(event.task_instance_id, message)
             except Conflict as exc:
@@ -88,7 +113,7 @@ class PlatformHost:
         def send() -> None:
             from ticketflower.runs.actors import complete_task
 
-            with schema_context(event.schema_name):
+            with in_schema(event.schema_name):
                 complete_task.send(event.task_instance_id, output)
 
         transaction.on_commit(send)

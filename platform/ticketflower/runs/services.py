@@ -81,26 +81,10 @@ def do_submit_ticket(
 # ---------------------------------------------------------------- task instances (workers)
 
 
-def _task(task_instance_id: int | TaskInstance) -> TaskInstance:
-    """The task instance (its workflow instance and seq never change, so no lock yet)."""
-    if isinstance(task_instance_id, TaskInstance):
-        return task_instance_id
-    try:
-        return TaskInstance.objects.only("id", "seq", "workflow_instance_id").get(
-            pk=task_instance_id
-        )
-    except TaskInstance.DoesNotExist:
-        raise ProblemError(
-            f"No task instance {task_instance_id}.",
-            [("", f"No task instance {task_instance_id}.")],
-            type="not_found",
-            status_code=404,
-        ) from None
-
-
-def _locked_task(task: TaskInstance) -> TaskInstance:
+def _locked_task(task: TaskInstance | int) -> TaskInstance:
     """The task's row as it is under its workflow instance's lock (call inside the step)."""
-    return TaskInstance.objects.select_related("task_definition").get(pk=task.pk)
+    task_id = task.pk if isinstance(task, TaskInstance) else task
+    return TaskInstance.objects.select_related("task_definition").get(pk=task_id)
 
 
 def do_complete_task(
@@ -118,20 +102,16 @@ def do_complete_task(
     names who completed it (api, worker, callback) for the log. `check(row)` runs under
     the lock, before the step (the API's permission check).
     """
-    task = _task(task_instance_id)
-
-    def event(_instance) -> dict:
-        if check is not None:
-            check(_locked_task(task))
-        return events.task_completed(task.seq, output)
-
-    return engine.run(
-        task.workflow_instance_id,
-        event,
-        user=user,
-        known={task.seq: task.pk},
-        extra={task.seq: {"output": output}},
+    task_id = (
+        task_instance_id.pk if isinstance(task_instance_id, TaskInstance) else task_instance_id
     )
+
+    def event(_instance, seq: int) -> dict:
+        if check is not None:
+            check(_locked_task(task_id))
+        return events.task_completed(seq, output)
+
+    return engine.run_for_task(task_id, event, user=user, extra={"output": output})
 
 
 def do_fail_task(
@@ -143,14 +123,11 @@ def do_fail_task(
     Idempotent: an instance no longer active raises Conflict and changes nothing."""
     if error_type not in ErrorType.values:
         raise ValueError(f"unknown ticket error type {error_type!r}")
-    task = _task(task_instance_id)
-    result = engine.run(
-        task.workflow_instance_id,
-        events.task_failed(task.seq, message),
-        known={task.seq: task.pk},
+    result = engine.run_for_task(
+        task_instance_id, lambda _instance, seq: events.task_failed(seq, message)
     )
     if error_type != ErrorType.TASK_UPDATE:
-        ids = [e.pk for e in result.errors if e.task_instance_id == task.pk]
+        ids = [e.pk for e in result.errors if e.task_instance_id == task_instance_id]
         TicketError.objects.filter(pk__in=ids).update(error_type=error_type)
         for error in result.errors:
             if error.pk in ids:
@@ -163,13 +140,10 @@ def do_start_task(task_instance_id: int, *, assignee: User | None = None) -> Ste
 
     Idempotent: an instance already IN_PROGRESS or not active raises Conflict (409).
     """
-    task = _task(task_instance_id)
-    extra = {task.seq: {"assigned_to_id": assignee.pk}} if assignee is not None else None
-    return engine.run(
-        task.workflow_instance_id,
-        events.task_started(task.seq),
-        known={task.seq: task.pk},
-        extra=extra,
+    return engine.run_for_task(
+        task_instance_id,
+        lambda _instance, seq: events.task_started(seq),
+        extra={"assigned_to_id": assignee.pk} if assignee is not None else None,
     )
 
 

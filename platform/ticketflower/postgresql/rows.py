@@ -1,0 +1,60 @@
+"""Model instances from SQL written once, for the hottest reads (a worker's action step).
+
+Django compiles a queryset's SQL every time it runs one; on an action that compiling cost
+more CPU than PostgreSQL spent on the queries. These helpers build a select list from a
+model's fields once and turn a row back into a model instance with Django's own `from_db`
+and field converters, so the rest of the code sees ordinary model instances. Table names
+stay unqualified: the connection's search path picks the company's schema, as it does for
+every ORM query.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.models import Model
+
+
+def table(model: type[Model]) -> str:
+    """The model's quoted table name."""
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+@cache
+def select_list(model: type[Model], alias: str) -> str:
+    """`alias."col", ...` for every concrete field, in `_meta.concrete_fields` order."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+def width(model: type[Model]) -> int:
+    """How many columns `select_list(model, ...)` selects."""
+    return len(model._meta.concrete_fields)
+
+
+def from_row(model: type[Model], values: tuple | list) -> Model:
+    """The model instance of a row selected with `select_list(model, ...)`."""
+    fields = model._meta.concrete_fields
+    converted = [
+        _convert(field, value) if value is not None else None
+        for field, value in zip(fields, values, strict=True)
+    ]
+    return model.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], converted)
+
+
+def column_value(model: type[Model], field_name: str, value: Any) -> Any:
+    """A selected column's value as the model's field gives it (JSON decoded, say)."""
+    return _convert(model._meta.get_field(field_name), value) if value is not None else None
+
+
+def partial(model: type[Model], **values: Any) -> Model:
+    """An instance with only these fields loaded (the others load on access, as deferred)."""
+    return model.from_db(DEFAULT_DB_ALIAS, list(values), list(values.values()))
+
+
+def _convert(field: Any, value: Any) -> Any:
+    # JSONField (psycopg hands it over as text, decoded here, as the ORM does).
+    from_db_value = getattr(field, "from_db_value", None)
+    return from_db_value(value, None, connection) if from_db_value else value
