@@ -22,6 +22,8 @@ GARBAGE = [
     {"fields": {"amount": 1}, "ticket_definition": -1},
     {"ticket_definition": True, "fields": {}},
     {"ticket_definition": 1.5, "fields": {}},
+    {"ticket_definition": 2**63, "fields": {}},
+    {"ticket_definition": 10**30, "fields": {}},
 ]
 
 

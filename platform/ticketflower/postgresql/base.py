@@ -14,6 +14,8 @@ forgets its own (docs/decision-search-path-once.md).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django_tenants.postgresql_backend import base
@@ -25,9 +27,22 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # The search path the session has, as far as we know (None: unknown).
         self._session_search_path: list[str] | None = None
+        self._schema_qualified = False
         super().__init__(*args, **kwargs)
 
+    @contextmanager
+    def schema_qualified(self) -> Iterator[None]:
+        """For statements that name the schema of every table they use (the company
+        lookups in the shared schema): cursors opened inside send no `SET search_path`."""
+        self._schema_qualified = True
+        try:
+            yield
+        finally:
+            self._schema_qualified = False
+
     def _handle_search_path(self, cursor: Any = None) -> None:
+        if self._schema_qualified:
+            return
         if (
             not self._setting_search_path
             and self.search_path_set_schemas is None

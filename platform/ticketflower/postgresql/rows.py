@@ -51,7 +51,10 @@ def column_value(model: type[Model], field_name: str, value: Any) -> Any:
 
 def partial(model: type[Model], **values: Any) -> Model:
     """An instance with only these fields loaded (the others load on access, as deferred)."""
-    return model.from_db(DEFAULT_DB_ALIAS, list(values), list(values.values()))
+    # from_db takes the values in the order of the model's fields, whatever the names' order.
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    assert len(names) == len(values), f"not fields of {model.__name__}: {sorted(values)}"
+    return model.from_db(DEFAULT_DB_ALIAS, names, [values[name] for name in names])
 
 
 def _convert(field: Any, value: Any) -> Any:

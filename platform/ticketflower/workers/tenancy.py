@@ -26,9 +26,9 @@ class NoTenant(MiddlewareError):
 def _company(schema: Any) -> Any:
     """The company whose schema this is (not the public one), or None.
 
-    The table is named with its schema: the lookup needs no `SET search_path`, whichever
-    company the connection served last (postgresql/rows.py; ORM compiling cost more here
-    than the query).
+    The table is named with its schema, so the lookup sends no `SET search_path` whichever
+    company the connection served last (postgresql/rows.py; compiling the ORM's version
+    cost more than running it).
     """
     from django.db import connection
     from django_tenants.utils import get_public_schema_name
@@ -44,7 +44,7 @@ def _company(schema: Any) -> Any:
         f" FROM {connection.ops.quote_name(public)}.{rows.table(Company)} c"
         " WHERE c.schema_name = %s"
     )
-    with connection.cursor() as cursor:
+    with connection.schema_qualified(), connection.cursor() as cursor:
         cursor.execute(sql, [schema])
         row = cursor.fetchone()
     return rows.from_row(Company, row) if row is not None else None
