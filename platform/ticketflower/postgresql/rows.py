@@ -57,6 +57,58 @@ def partial(model: type[Model], **values: Any) -> Model:
     return model.from_db(DEFAULT_DB_ALIAS, names, [values[name] for name in names])
 
 
+def insert(
+    model: type[Model], objs: list[Model], *, returning_pk: bool = False
+) -> tuple[str, list]:
+    """The INSERT of `objs` (all with or all without ids) and its parameters: what Django's
+    insert compiler writes — values through each field's `pre_save` and `get_db_prep_save`,
+    casts from `get_placeholder` — without running the compiler."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    fields = [f for f in meta.concrete_fields if not (f.primary_key and objs[0].pk is None)]
+    params: list = []
+    tuples = []
+    for obj in objs:
+        marks = []
+        for field in fields:
+            value = field.get_db_prep_save(field.pre_save(obj, True), connection)
+            marks.append(_placeholder(field, value))
+            params.append(value)
+        tuples.append(f"({', '.join(marks)})")
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+        f" VALUES {', '.join(tuples)}"
+    )
+    if returning_pk:
+        sql += f" RETURNING {quote(meta.db_table)}.{quote(meta.pk.column)}"
+    return sql, params
+
+
+def update(
+    model: type[Model], values: dict[str, Any], where: str, where_params: list
+) -> tuple[str, list]:
+    """`UPDATE table SET ... WHERE <where>` with values prepared as Django's update compiler
+    prepares them; `where` is SQL over the table's quoted columns."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    sets, params = [], []
+    for name, value in values.items():
+        field = meta.get_field(name)
+        if value is None:
+            sets.append(f"{quote(field.column)} = NULL")
+            continue
+        value = field.get_db_prep_save(value, connection)
+        sets.append(f"{quote(field.column)} = {_placeholder(field, value)}")
+        params.append(value)
+    sql = f"UPDATE {quote(meta.db_table)} SET {', '.join(sets)} WHERE {where}"
+    return sql, params + list(where_params)
+
+
+def _placeholder(field: Any, value: Any) -> str:
+    get_placeholder = getattr(field, "get_placeholder", None)
+    return get_placeholder(value, None, connection) if get_placeholder else "%s"
+
+
 def _convert(field: Any, value: Any) -> Any:
     # JSONField (psycopg hands it over as text, decoded here, as the ORM does).
     from_db_value = getattr(field, "from_db_value", None)

@@ -28,8 +28,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
-from django.db.models.sql import InsertQuery, UpdateQuery
 from django.utils import timezone
 
 from kernel import events as kernel_events
@@ -286,36 +284,21 @@ def _insert_at_once(batches: list[tuple[type, list]], returning: type | None = N
 def _insert_parts(
     batches: list[tuple[type, list]], returning: type | None = None
 ) -> list[tuple[str, list]]:
-    """One compiled INSERT per non-empty batch; the last returns its new ids when its model
-    is `returning`.
+    """One INSERT per non-empty batch; the last returns its new ids when its model is
+    `returning`. Rows with an id keep it; the others get theirs from the database.
 
-    Rows with an id keep it; the others get theirs from the database. Built by Django's
-    own insert compiler, so conversions and auto timestamps are the ORM's.
+    Written by postgresql/rows.py as Django's insert compiler writes them (conversions and
+    auto timestamps are the ORM's), without compiling: the hottest write paths.
     """
     batches = [(model, objs) for model, objs in batches if objs]
-    parts: list[tuple[str, list]] = []
-    for index, (model, objs) in enumerate(batches):
-        opts = model._meta
-        last = index == len(batches) - 1
-        fields = [f for f in opts.concrete_fields if not (f.primary_key and objs[0].pk is None)]
-        query = InsertQuery(model)
-        query.insert_values(fields, objs)
-        compiler = query.get_compiler(connection=connection)
-        if last and model is returning and objs[0].pk is None:
-            compiler.returning_fields = [opts.pk]
-        (sql, params), *more = compiler.as_sql()
-        assert not more, "one INSERT per batch"
-        parts.append((sql, list(params)))
-    return parts
-
-
-def _update_part(model: type, where: Q, values: dict[str, Any]) -> tuple[str, list]:
-    """One compiled UPDATE (Django's update compiler: the ORM's conversions)."""
-    query = UpdateQuery(model)
-    query.add_q(where)
-    query.add_update_values(values)
-    sql, params = query.get_compiler(connection=connection).as_sql()
-    return sql, list(params)
+    return [
+        sql_rows.insert(
+            model,
+            objs,
+            returning_pk=index == len(batches) - 1 and model is returning and objs[0].pk is None,
+        )
+        for index, (model, objs) in enumerate(batches)
+    ]
 
 
 def _write_at_once(parts: list[tuple[str, list]]) -> list[int]:
@@ -462,7 +445,7 @@ def _apply(
         "completion_id": instance.completion_id,
         "updated_at": now,
     }
-    parts.append(_update_part(WorkflowInstance, Q(pk=instance.pk), instance_values))
+    parts.append(sql_rows.update(WorkflowInstance, instance_values, '"id" = %s', [instance.pk]))
     rows = _task_rows(comp, instance, created, now)
     parts += _insert_parts([(TaskInstance, rows)], returning=TaskInstance)
     new_ids = _write_at_once(parts)
@@ -539,8 +522,9 @@ def _change_parts(
     parts = []
     for key, seqs in groups.items():
         values = {k: _unhashable(v) for k, v in key}
-        where = Q(workflow_instance_id=instance.pk, seq__in=seqs)
-        parts.append(_update_part(TaskInstance, where, {"updated_at": now, **values}))
+        where = f'"workflow_instance_id" = %s AND "seq" IN ({", ".join(["%s"] * len(seqs))})'
+        values = {"updated_at": now, **values}
+        parts.append(sql_rows.update(TaskInstance, values, where, [instance.pk, *seqs]))
     return parts
 
 
