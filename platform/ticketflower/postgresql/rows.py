@@ -1,11 +1,12 @@
-"""Model instances from SQL written once, for the hottest reads (a worker's action step).
+"""SQL written once for the hottest reads and writes (a submission, an action's step).
 
 Django compiles a queryset's SQL every time it runs one; on an action that compiling cost
 more CPU than PostgreSQL spent on the queries. These helpers build a select list from a
 model's fields once and turn a row back into a model instance with Django's own `from_db`
-and field converters, so the rest of the code sees ordinary model instances. Table names
-stay unqualified: the connection's search path picks the company's schema, as it does for
-every ORM query.
+and field converters, and build INSERTs and UPDATEs as Django's compilers do (same SQL,
+same prepared values: tests/platform/test_rows.py), so the rest of the code sees ordinary
+model instances. Table names stay unqualified: the connection's search path picks the
+company's schema, as it does for every ORM query.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model
 
 
+@cache
 def table(model: type[Model]) -> str:
     """The model's quoted table name."""
     return connection.ops.quote_name(model._meta.db_table)
@@ -63,16 +65,17 @@ def insert(
     """The INSERT of `objs` (all with or all without ids) and its parameters: what Django's
     insert compiler writes — values through each field's `pre_save` and `get_db_prep_save`,
     casts from `get_placeholder` — without running the compiler."""
+    db = connections[DEFAULT_DB_ALIAS]  # once: the `connection` proxy looks it up per use
     meta = model._meta
-    quote = connection.ops.quote_name
+    quote = db.ops.quote_name
     fields = [f for f in meta.concrete_fields if not (f.primary_key and objs[0].pk is None)]
     params: list = []
     tuples = []
     for obj in objs:
         marks = []
         for field in fields:
-            value = field.get_db_prep_save(field.pre_save(obj, True), connection)
-            marks.append(_placeholder(field, value))
+            value = field.get_db_prep_save(field.pre_save(obj, True), db)
+            marks.append(_placeholder(field, value, db))
             params.append(value)
         tuples.append(f"({', '.join(marks)})")
     sql = (
@@ -89,24 +92,25 @@ def update(
 ) -> tuple[str, list]:
     """`UPDATE table SET ... WHERE <where>` with values prepared as Django's update compiler
     prepares them; `where` is SQL over the table's quoted columns."""
+    db = connections[DEFAULT_DB_ALIAS]
     meta = model._meta
-    quote = connection.ops.quote_name
+    quote = db.ops.quote_name
     sets, params = [], []
     for name, value in values.items():
         field = meta.get_field(name)
         if value is None:
             sets.append(f"{quote(field.column)} = NULL")
             continue
-        value = field.get_db_prep_save(value, connection)
-        sets.append(f"{quote(field.column)} = {_placeholder(field, value)}")
+        value = field.get_db_prep_save(value, db)
+        sets.append(f"{quote(field.column)} = {_placeholder(field, value, db)}")
         params.append(value)
     sql = f"UPDATE {quote(meta.db_table)} SET {', '.join(sets)} WHERE {where}"
     return sql, params + list(where_params)
 
 
-def _placeholder(field: Any, value: Any) -> str:
+def _placeholder(field: Any, value: Any, db: Any) -> str:
     get_placeholder = getattr(field, "get_placeholder", None)
-    return get_placeholder(value, None, connection) if get_placeholder else "%s"
+    return get_placeholder(value, None, db) if get_placeholder else "%s"
 
 
 def _convert(field: Any, value: Any) -> Any:

@@ -13,6 +13,9 @@ every later event (`run`). A step
    task instances, status changes, ticket errors, the instance's new state);
 5. schedules the plugin notifications with `transaction.on_commit`.
 
+A common submission (no errors) writes its rows in one statement, atomic by itself, and
+needs no transaction around it.
+
 The compiled kernel `Definition` is cached per company schema and workflow version:
 ACTIVE and ARCHIVED definitions are immutable (docs/decision-runs-engine.md).
 """
@@ -191,33 +194,35 @@ def submit(
     if problems:
         raise refusal(StepRefused(INVALID, problems))
     user_id = getattr(user, "pk", None)
-    with transaction.atomic():
-        # The ids first, so that the step sees $.ticket.id and every row is written at once.
-        with connection.cursor() as cursor:
-            cursor.execute(_NEXT_IDS)
-            instance_id, ticket_id = cursor.fetchone()
-        # $.ticket.definition is the ticket definition's title, as in a simulation
-        # (docs/decision-runs-engine.md).
-        event = kernel_events.ticket_submitted(
-            ticket_definition.title, fields, ticket_id=ticket_id, created_by=user_id
-        )
-        try:
-            state, effects = step(definition, None, event)
-        except StepRefused as refused:
-            raise refusal(refused) from None
-        instance = WorkflowInstance(
-            id=instance_id, workflow_id=comp.workflow_id, definition_version=comp.version
-        )
-        ticket = TicketInstance(
-            id=ticket_id,
-            ticket_definition=ticket_definition,
-            workflow_instance=instance,
-            created_by_id=user_id,
-        )
-        if all(e["type"] in _FAST_EFFECTS for e in effects):
-            result = _submit_at_once(comp, instance, ticket, state, effects, user_id)
-        else:
-            # Errors (a condition error, a conflict, a stall): the general path.
+    # The ids first, so that the step sees $.ticket.id and every row is written at once.
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_IDS)
+        instance_id, ticket_id = cursor.fetchone()
+    # $.ticket.definition is the ticket definition's title, as in a simulation
+    # (docs/decision-runs-engine.md).
+    event = kernel_events.ticket_submitted(
+        ticket_definition.title, fields, ticket_id=ticket_id, created_by=user_id
+    )
+    try:
+        state, effects = step(definition, None, event)
+    except StepRefused as refused:
+        raise refusal(refused) from None
+    instance = WorkflowInstance(
+        id=instance_id, workflow_id=comp.workflow_id, definition_version=comp.version
+    )
+    ticket = TicketInstance(
+        id=ticket_id,
+        ticket_definition=ticket_definition,
+        workflow_instance=instance,
+        created_by_id=user_id,
+    )
+    if all(e["type"] in _FAST_EFFECTS for e in effects):
+        # One statement, atomic by itself: no transaction to open and commit (two round
+        # trips). Unused ids are only gaps in the sequences.
+        result = _submit_at_once(comp, instance, ticket, state, effects, user_id)
+    else:
+        # Errors (a condition error, a conflict, a stall): the general path.
+        with transaction.atomic():
             _insert_at_once([(WorkflowInstance, [instance]), (TicketInstance, [ticket])])
             result = _apply(comp, instance, ticket, state, effects, user=user)
     instance.ticket = ticket
