@@ -770,14 +770,17 @@ class Meter:
         return found
 
     def _tree(self, roots: list) -> list:
-        procs = []
+        """The roots and their descendants, each once (a server listening on both 127.0.0.1
+        and ::1, as Redis does, is found twice)."""
+        procs = {}
         for root in roots:
             try:
-                procs.append(root)
-                procs.extend(self._children(root))
+                procs.setdefault(root.pid, root)
+                for child in self._children(root):
+                    procs.setdefault(child.pid, child)
             except self.psutil.NoSuchProcess:
                 pass
-        return procs
+        return list(procs.values())
 
     def _ours(self, proc) -> bool:
         """A PostgreSQL process of this bench: the postmaster, its background processes and
@@ -1043,10 +1046,10 @@ def profile_actions(count: int, client, definition: int, broker, middleware, act
         "ssl.create_default_context": ("ssl.py", "create_default_context", None),
         "the HTTP call (calls.call)": (calls.__file__, "call", None),
         "tenant middleware (before)": ("tenancy.py", "before_process_message", None),
-        "host.task_context (4 SELECTs)": ("actions/host.py", "task_context", None),
+        "host.task_context (one SELECT)": ("runs/host.py", "task_context", None),
         "host.signing_secret": ("host.py", "signing_secret", None),
         "host.complete_task (the step)": ("host.py", "complete_task", None),
-        "engine.run": ("engine.py", "run", None),
+        "engine.run_for_task (lock, step, writes)": ("engine.py", "run_for_task", None),
         "kernel step": ("step.py", "step", None),
         "SQL execute (Django cursor)": ("utils.py", "_execute", None),
     }
