@@ -11,7 +11,6 @@ message, as Django does around every request.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from dramatiq.middleware import Middleware, MiddlewareError, SkipMessage
 
@@ -21,33 +20,6 @@ log = logging.getLogger("ticketflower.workers")
 
 class NoTenant(MiddlewareError):
     """A tenant actor was sent from outside any company's schema (Dramatiq re-raises these)."""
-
-
-def _company(schema: Any) -> Any:
-    """The company whose schema this is (not the public one), or None.
-
-    The table is named with its schema, so the lookup sends no `SET search_path` whichever
-    company the connection served last (postgresql/rows.py; compiling the ORM's version
-    cost more than running it).
-    """
-    from django.db import connection
-    from django_tenants.utils import get_public_schema_name
-
-    from tenants.models import Company
-    from ticketflower.postgresql import rows
-
-    public = get_public_schema_name()
-    if not isinstance(schema, str) or schema == public:
-        return None
-    sql = (
-        f"SELECT {rows.select_list(Company, 'c')}"
-        f" FROM {connection.ops.quote_name(public)}.{rows.table(Company)} c"
-        " WHERE c.schema_name = %s"
-    )
-    with connection.schema_qualified(), connection.cursor() as cursor:
-        cursor.execute(sql, [schema])
-        row = cursor.fetchone()
-    return rows.from_row(Company, row) if row is not None else None
 
 
 class TenantMiddleware(Middleware):
@@ -77,9 +49,11 @@ class TenantMiddleware(Middleware):
         if not actor.options.get("tenant", True):
             connection.set_schema_to_public()
             return
+        from tenants.lookups import company_for_schema
+
         schema = message.options.get(OPTION)
         connection.set_schema_to_public()
-        company = _company(schema)
+        company = company_for_schema(schema)
         if company is None:
             log.warning("skipping %s: %r is not a company's schema", message.message_id, schema)
             raise SkipMessage(f"no company with schema {schema!r}")
