@@ -44,8 +44,9 @@ def test_token_authentication_reads_the_users_roles_with_the_token(alpha):
     nobody = alpha.token("eve")
     with schema_context("alpha"):
         with CaptureQueriesContext(connection) as captured:
-            user, _ = TokenAuthentication().authenticate_credentials(key)
+            user, token = TokenAuthentication().authenticate_credentials(key)
             assert role_names(user) == {"ticket_admin", "staff"}
+            assert (token.key, token.user) == (key, user)
         statements = [q["sql"] for q in captured.captured_queries]
         assert len([sql for sql in statements if not sql.startswith("SET ")]) == 1
         user, _ = TokenAuthentication().authenticate_credentials(nobody)

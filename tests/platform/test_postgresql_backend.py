@@ -114,3 +114,40 @@ def test_a_rolled_back_set_is_not_trusted_after_switching_away_and_back(conn):
     conn.set_schema_to_public()
     conn.set_tenant(beta)
     assert real_path(conn) == "beta, public"
+
+
+class Interrupted(BaseException):
+    """What a worker's time limit or a Ctrl-C raises in the middle of anything."""
+
+
+def test_an_exception_escaping_right_after_a_set_leaves_the_path_unknown(conn, monkeypatch):
+    from django_tenants.postgresql_backend import base as tenants_base
+
+    alpha, beta = companies()
+    conn.set_tenant(alpha)
+    real_path(conn)
+    original = tenants_base.DatabaseWrapper._handle_search_path
+
+    def set_then_interrupt(self, cursor=None):
+        original(self, cursor)  # SET beta reaches the session
+        raise Interrupted
+
+    monkeypatch.setattr(tenants_base.DatabaseWrapper, "_handle_search_path", set_then_interrupt)
+    conn.set_tenant(beta)
+    with pytest.raises(Interrupted):
+        conn.cursor()
+    monkeypatch.setattr(tenants_base.DatabaseWrapper, "_handle_search_path", original)
+    conn.set_tenant(alpha)
+    assert real_path(conn) == "alpha, public"
+
+
+def test_schema_qualified_blocks_nest(conn):
+    alpha, beta = companies()
+    conn.set_tenant(alpha)
+    real_path(conn)
+    conn.set_tenant(beta)
+    with conn.schema_qualified():
+        with conn.schema_qualified():
+            assert real_path(conn) == "alpha, public"  # no SET inside
+        assert real_path(conn) == "alpha, public"
+    assert real_path(conn) == "beta, public"

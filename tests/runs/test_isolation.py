@@ -64,3 +64,32 @@ def test_a_token_of_one_company_means_nothing_on_another(alpha, beta, targets):
     client = alpha.client("submitter", "staff")
     client.defaults["HTTP_HOST"] = beta.host
     assert client.get(f"/api/v1/tickets/{targets['ticket']}/").status_code == 401
+
+
+def test_a_company_created_again_under_a_deleted_ones_slug_runs_its_own_workflows(db):
+    """Compiled definitions are cached per process: by company id, not by schema name,
+    which comes back when a deleted company's slug is used again (with the same ids)."""
+    from django.db import connection
+
+    from tenants import provisioning
+    from tenants.models import Company
+    from tests.helpers import TenantHelper
+    from tests.runs.support import install, simple_bundle
+    from ticketflower.runs import engine
+
+    def create_and_compile(title: str):
+        provisioning.create_tenant("omega", admin_password="whatever-pass")
+        bundle = simple_bundle()
+        bundle["workflow"]["title"] = title
+        workflow = install(TenantHelper("omega"), bundle)
+        connection.set_tenant(Company.objects.get(schema_name="omega"))
+        try:
+            return workflow["id"], engine.compiled(workflow["id"]).definition.title
+        finally:
+            connection.set_schema_to_public()
+
+    first = create_and_compile("The deleted company's")
+    provisioning.delete_tenant("omega", confirm="omega")
+    second = create_and_compile("The new company's")
+    assert first[0] == second[0]  # the same workflow id, in the same schema name
+    assert second[1] == "The new company's"

@@ -21,8 +21,9 @@ def signing_secret() -> bytes:
     """The current company's signing secret, created on first use.
 
     Cached per process by the company's id when the connection's tenant is a company row
-    (requests, worker messages); read otherwise. Row 1 is the secret, so two processes
-    creating it at once agree on one.
+    (requests, worker messages) and no transaction could still roll the row back; read
+    otherwise. There is no rotation: a secret, once created, is the company's for good.
+    Row 1 is the secret, so two processes creating it at once agree on one.
     """
     company_id = getattr(connection.tenant, "pk", None)
     if company_id is not None and company_id in _secrets:
@@ -35,7 +36,7 @@ def signing_secret() -> bytes:
             )
         row = SigningSecret.objects.get(pk=1)
     secret = row.secret.encode()
-    if company_id is not None:
+    if company_id is not None and not connection.in_atomic_block:
         _secrets[company_id] = secret
     return secret
 

@@ -27,44 +27,53 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # The search path the session has, as far as we know (None: unknown).
         self._session_search_path: list[str] | None = None
-        self._schema_qualified = False
+        self._schema_qualified = 0
         super().__init__(*args, **kwargs)
 
     @contextmanager
     def schema_qualified(self) -> Iterator[None]:
         """For statements that name the schema of every table they use (the company
-        lookups in the shared schema): cursors opened inside send no `SET search_path`."""
-        self._schema_qualified = True
+        lookups in the shared schema): cursors opened inside send no `SET search_path`.
+        Only such statements belong inside: any other would run on whatever path the
+        session has."""
+        self._schema_qualified += 1
         try:
             yield
         finally:
-            self._schema_qualified = False
+            self._schema_qualified -= 1
 
     def _handle_search_path(self, cursor: Any = None) -> None:
-        if self._schema_qualified:
+        if self._schema_qualified or self._setting_search_path:
             return
         if (
-            not self._setting_search_path
-            and self.search_path_set_schemas is None
+            self.search_path_set_schemas is None
             and self._session_search_path is not None
             and self._session_search_path == self._get_cursor_search_paths()
         ):
             self.search_path_set_schemas = self._session_search_path
+        # Unknown until the SET, if one is sent, is through: an exception escaping it (a
+        # worker's time limit, an interrupt) must not leave the previous path trusted.
+        self._session_search_path = None
         super()._handle_search_path(cursor)
-        if not self._setting_search_path:
-            self._session_search_path = self.search_path_set_schemas
+        self._session_search_path = self.search_path_set_schemas
+
+    # django-tenants >= 4.0.1 forgets its own remembered path in these three as well; we
+    # forget it here too, so that an older django-tenants cannot make a stale path trusted.
 
     def close(self) -> None:
         self._session_search_path = None
+        self.search_path_set_schemas = None
         super().close()
 
     def rollback(self) -> None:
         self._session_search_path = None
+        self.search_path_set_schemas = None
         super().rollback()
 
     def savepoint_rollback(self, sid: str) -> None:
         try:
             super().savepoint_rollback(sid)
         finally:
-            # After it, as django-tenants does: its own statement may have set the path.
+            # After it: its own statement may have set the path.
             self._session_search_path = None
+            self.search_path_set_schemas = None

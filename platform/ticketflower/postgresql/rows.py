@@ -11,6 +11,7 @@ company's schema, as it does for every ORM query.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
@@ -55,7 +56,8 @@ def partial(model: type[Model], **values: Any) -> Model:
     """An instance with only these fields loaded (the others load on access, as deferred)."""
     # from_db takes the values in the order of the model's fields, whatever the names' order.
     names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
-    assert len(names) == len(values), f"not fields of {model.__name__}: {sorted(values)}"
+    if len(names) != len(values):
+        raise TypeError(f"not all fields of {model.__name__}: {sorted(values)}")
     return model.from_db(DEFAULT_DB_ALIAS, names, [values[name] for name in names])
 
 
@@ -85,6 +87,14 @@ def insert(
     if returning_pk:
         sql += f" RETURNING {quote(meta.db_table)}.{quote(meta.pk.column)}"
     return sql, params
+
+
+def mark_saved(objs: Iterable[Model]) -> None:
+    """Rows written by `insert` are stored now: as after `save()`, Django must not take
+    them for new ones (a later save would INSERT again, a uniqueness check would differ)."""
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = DEFAULT_DB_ALIAS
 
 
 def update(

@@ -26,7 +26,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,23 +75,28 @@ class Compiled:
     completion_ids: dict[str, int]
 
 
-_cache: OrderedDict[tuple[str, int], Compiled] = OrderedDict()
+_cache: OrderedDict[tuple[str, int, int], Compiled] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
 def compiled(workflow: WorkflowDefinition | int) -> Compiled:
     """The compiled definition of a workflow version (cached; compiled on first use).
 
-    Keyed by schema and workflow id: ids repeat across companies, never within one, and
-    a workflow that has instances is ACTIVE or ARCHIVED, hence immutable.
+    Keyed by company id, schema and workflow id: ids repeat across companies, never
+    within one, and a workflow that has instances is ACTIVE or ARCHIVED, hence immutable.
+    The company id, not the schema alone: a deleted company's schema name can come back
+    with other workflows under the same ids. Not cached when the connection's tenant is
+    not a company row (a bare `schema_context`: scripts, tests).
     """
     workflow_id = workflow if isinstance(workflow, int) else workflow.pk
-    key = (connection.schema_name, workflow_id)
-    with _cache_lock:
-        found = _cache.get(key)
-        if found is not None:
-            _cache.move_to_end(key)
-            return found
+    company_id = getattr(connection.tenant, "pk", None)
+    key = (connection.schema_name, company_id, workflow_id)
+    if company_id is not None:
+        with _cache_lock:
+            found = _cache.get(key)
+            if found is not None:
+                _cache.move_to_end(key)
+                return found
     # Always the whole row: a caller's instance may have deferred columns.
     workflow = WorkflowDefinition.objects.get(pk=workflow_id)
     tasks = bundles.parts(workflow, "tasks")
@@ -122,10 +127,11 @@ def compiled(workflow: WorkflowDefinition | int) -> Compiled:
         task_ids={t.title: t.pk for t in tasks},
         completion_ids={c.title: c.pk for c in completions},
     )
-    with _cache_lock:
-        _cache[key] = result
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+    if company_id is not None:
+        with _cache_lock:
+            _cache[key] = result
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
     return result
 
 
@@ -218,8 +224,10 @@ def submit(
     )
     if all(e["type"] in _FAST_EFFECTS for e in effects):
         # One statement, atomic by itself: no transaction to open and commit (two round
-        # trips). Unused ids are only gaps in the sequences.
-        result = _submit_at_once(comp, instance, ticket, state, effects, user_id)
+        # trips). Unused ids are only gaps in the sequences. Inside a caller's transaction,
+        # a savepoint keeps a failed INSERT from aborting the caller's work.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            result = _submit_at_once(comp, instance, ticket, state, effects, user_id)
     else:
         # Errors (a condition error, a conflict, a stall): the general path.
         with transaction.atomic():
@@ -283,7 +291,10 @@ def _submit_at_once(
 def _insert_at_once(batches: list[tuple[type, list]], returning: type | None = None) -> list[int]:
     """INSERT every batch in one statement; returns the new ids of the `returning` model's
     rows when that batch is the last (non-empty) one, else []."""
-    return _write_at_once(_insert_parts(batches, returning))
+    ids = _write_at_once(_insert_parts(batches, returning))
+    for _model, objs in batches:
+        sql_rows.mark_saved(objs)
+    return ids
 
 
 def _insert_parts(
@@ -454,6 +465,8 @@ def _apply(
     rows = _task_rows(comp, instance, created, now)
     parts += _insert_parts([(TaskInstance, rows)], returning=TaskInstance)
     new_ids = _write_at_once(parts)
+    sql_rows.mark_saved([result.iteration] if result.iteration is not None else [])
+    sql_rows.mark_saved(rows)
     for row, task_id, effect in zip(rows, new_ids, created, strict=True):
         row.pk = task_id
         # What the API shows of a new instance, so answering costs no query.
@@ -509,6 +522,10 @@ def _change_parts(
     user_id: int | None,
 ) -> list[tuple[str, list]]:
     """The UPDATEs of changed task instances, one per distinct set of new values."""
+    seqs = [effect["seq"] for effect in changes]
+    if len(set(seqs)) != len(seqs):
+        # PostgreSQL would apply only one of two UPDATEs of a row in one statement.
+        raise RuntimeError(f"a step changed a task instance twice: {sorted(seqs)}")
     groups: dict[tuple, list[int]] = {}
     for effect in changes:
         values: dict[str, Any] = {

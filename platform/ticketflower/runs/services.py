@@ -91,7 +91,7 @@ def do_submit_ticket(
     """
     ticket_definition = (
         _submitted_definition(ticket_definition_id)
-        if isinstance(ticket_definition_id, int) and 0 < ticket_definition_id < 2**63
+        if type(ticket_definition_id) is int and 0 < ticket_definition_id < 2**63
         else None
     )
     if ticket_definition is None or not access.may_submit(
@@ -145,7 +145,7 @@ def do_complete_task(
 
 
 def do_fail_task(
-    task_instance_id: int, message: str, *, error_type: str = ErrorType.TASK_UPDATE
+    task_instance_id: int | TaskInstance, message: str, *, error_type: str = ErrorType.TASK_UPDATE
 ) -> StepResult:
     """An active instance goes ERROR with a ticket error saying `message` (then the stall
     check). `error_type` TASK_CREATION is for failures before the work was sent (an
@@ -153,11 +153,10 @@ def do_fail_task(
     Idempotent: an instance no longer active raises Conflict and changes nothing."""
     if error_type not in ErrorType.values:
         raise ValueError(f"unknown ticket error type {error_type!r}")
-    result = engine.run_for_task(
-        task_instance_id, lambda _instance, seq: events.task_failed(seq, message)
-    )
+    task_id = getattr(task_instance_id, "pk", task_instance_id)
+    result = engine.run_for_task(task_id, lambda _instance, seq: events.task_failed(seq, message))
     if error_type != ErrorType.TASK_UPDATE:
-        ids = [e.pk for e in result.errors if e.task_instance_id == task_instance_id]
+        ids = [e.pk for e in result.errors if e.task_instance_id == task_id]
         TicketError.objects.filter(pk__in=ids).update(error_type=error_type)
         for error in result.errors:
             if error.pk in ids:
@@ -165,13 +164,15 @@ def do_fail_task(
     return result
 
 
-def do_start_task(task_instance_id: int, *, assignee: User | None = None) -> StepResult:
+def do_start_task(
+    task_instance_id: int | TaskInstance, *, assignee: User | None = None
+) -> StepResult:
     """PENDING/OPEN → IN_PROGRESS: an action was sent, or a person claimed a form.
 
     Idempotent: an instance already IN_PROGRESS or not active raises Conflict (409).
     """
     return engine.run_for_task(
-        task_instance_id,
+        getattr(task_instance_id, "pk", task_instance_id),
         lambda _instance, seq: events.task_started(seq),
         extra={"assigned_to_id": assignee.pk} if assignee is not None else None,
     )
