@@ -148,3 +148,23 @@ def test_fail_with_task_creation_type(expense):
         "TASK_CREATION",
         "WORKFLOW_TRANSITION",
     ]
+
+
+@pytest.mark.parametrize("action", ["complete", "fail", "start"])
+def test_an_unknown_task_instance_is_a_404_that_writes_nothing(expense, action):
+    from ticketflower.api.errors import ProblemError
+    from ticketflower.runs import services
+    from ticketflower.runs.models import WorkflowData
+
+    ticket = expense.submit({"amount": 5}).json()
+    do = {
+        "complete": lambda task: services.do_complete_task(task, {"approved": True}),
+        "fail": lambda task: services.do_fail_task(task, "boom"),
+        "start": lambda task: services.do_start_task(task),
+    }[action]
+    with schema_context("alpha"):
+        before = WorkflowData.objects.count()
+        with pytest.raises(ProblemError) as refused:
+            do(ticket["tasks"][0]["id"] + 10_000)
+        assert refused.value.status_code == 404
+        assert WorkflowData.objects.count() == before

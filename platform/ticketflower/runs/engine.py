@@ -369,13 +369,6 @@ def run_for_task(
     no such task). `extra` adds column values to the task's status change."""
     with transaction.atomic():
         instance, seq = lock(task_id=task_id)
-        if seq is None:
-            raise ProblemError(
-                f"No task instance {task_id}.",
-                [("", f"No task instance {task_id}.")],
-                type="not_found",
-                status_code=404,
-            )
         comp = compiled(instance.workflow_id)
         return _step(
             comp,
@@ -674,7 +667,7 @@ def lock(
 ) -> tuple[WorkflowInstance, int | None]:
     """Lock a workflow instance's row (inside a transaction), by its id or by one of its
     task instances' ids: the instance, its ticket (id only) and, by task, the task's seq.
-    Raises WorkflowInstance.DoesNotExist (by id) or returns seq None (by task) when missing.
+    Missing: WorkflowInstance.DoesNotExist by id, a 404 ProblemError by task.
 
     In SQL written once (postgresql/rows.py): the hottest read of every step.
     """
@@ -694,9 +687,14 @@ def lock(
     with connection.cursor() as cursor:
         cursor.execute(sql, [task_id if task_id is not None else instance_id])
         row = cursor.fetchone()
+    if row is None and task_id is not None:
+        raise ProblemError(
+            f"No task instance {task_id}.",
+            [("", f"No task instance {task_id}.")],
+            type="not_found",
+            status_code=404,
+        )
     if row is None:
-        if task_id is not None:
-            return WorkflowInstance(), None
         raise WorkflowInstance.DoesNotExist(f"No workflow instance {instance_id}.")
     width = sql_rows.width(WorkflowInstance)
     instance = sql_rows.from_row(WorkflowInstance, row[:width])
