@@ -20,6 +20,7 @@ from plugins.http_action.destinations import (
     DestinationUnresolved,
     Network,
     check_destination,
+    pinned,
 )
 from plugins.http_action.signing import IDEMPOTENCY_HEADER, signature_headers
 
@@ -65,7 +66,7 @@ def call(
 ) -> Outcome:
     """POST `payload` as signed JSON to `url` and classify the answer."""
     try:
-        check_destination(url, allowed=allowed or (), allow_all=allow_all)
+        addresses = check_destination(url, allowed=allowed or (), allow_all=allow_all)
     except DestinationRefused as exc:
         return Outcome("fail", str(exc))
     except DestinationUnresolved as exc:
@@ -80,9 +81,7 @@ def call(
     }
     client = client or shared_client()
     try:
-        # Streamed, so that an answer is never read past MAX_ANSWER_BYTES into memory.
-        with client.stream("POST", url, content=body, headers=headers, timeout=timeout) as response:
-            content, too_large = _read_at_most(response, MAX_ANSWER_BYTES)
+        response, content, too_large = _post(client, url, addresses, body, headers, timeout)
     except httpx.TimeoutException:
         return Outcome("retry", f"no answer from {url} within {timeout:g} s")
     except httpx.TransportError as exc:
@@ -101,6 +100,47 @@ def call(
         return Outcome("fail", f"{url} answered {status} with a body that is not JSON")
     answer = {"status": status, "headers": dict(response.headers), "body": parsed}
     return Outcome("ok", answer=answer)
+
+
+def _post(
+    client: httpx.Client,
+    url: str,
+    addresses: list[str],
+    body: bytes,
+    headers: dict[str, str],
+    timeout: float,
+) -> tuple[httpx.Response, bytes, bool]:
+    """POST to the addresses just checked, not to whatever the name resolves to a moment
+    later; the next one only when connecting fails, as a resolver-driven connect would."""
+    candidates: list[str | None] = [*addresses] or [None]
+    for address in candidates[:-1]:
+        try:
+            return _post_to(client, url, address, body, headers, timeout)
+        except httpx.ConnectError:
+            continue
+    return _post_to(client, url, candidates[-1], body, headers, timeout)
+
+
+def _post_to(
+    client: httpx.Client,
+    url: str,
+    address: str | None,
+    body: bytes,
+    headers: dict[str, str],
+    timeout: float,
+) -> tuple[httpx.Response, bytes, bool]:
+    target, host, extensions = pinned(url, address)
+    # Streamed, so that an answer is never read past MAX_ANSWER_BYTES into memory.
+    with client.stream(
+        "POST",
+        target,
+        content=body,
+        headers={**headers, **host},
+        timeout=timeout,
+        extensions=extensions,
+    ) as response:
+        content, too_large = _read_at_most(response, MAX_ANSWER_BYTES)
+    return response, content, too_large
 
 
 def _read_at_most(response: httpx.Response, limit: int) -> tuple[bytes, bool]:

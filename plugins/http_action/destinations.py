@@ -2,9 +2,9 @@
 unless the operator allows them (TICKETFLOWER_ACTIONS_ALLOW_PRIVATE, or a list of networks).
 
 The host name is resolved and every address it resolves to is checked, so a public
-name pointing at 127.0.0.1 is refused too. (A resolver answering differently between
-this check and the connection is not covered; deployments that need that should send
-actions through an egress proxy.)
+name pointing at 127.0.0.1 is refused too; the request then goes to the address that was
+checked (`pinned`), with the original Host header and TLS server name, so a resolver
+answering differently a moment later (DNS rebinding) cannot send it elsewhere.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Iterable
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 
 class DestinationRefused(Exception):
@@ -58,13 +58,15 @@ def _forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 
 def check_destination(
     url: str, *, allowed: Iterable[Network] = (), allow_all: bool = False
-) -> None:
-    """Raise DestinationRefused unless `url` is http(s) and resolves only to permitted addresses."""
+) -> list[str]:
+    """Raise DestinationRefused unless `url` is http(s) and resolves only to permitted
+    addresses; return them, in the resolver's order, to connect to ([] with `allow_all`:
+    not resolved here)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise DestinationRefused(f"{url!r} is not an http or https URL")
     if allow_all:
-        return
+        return []
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
@@ -78,3 +80,20 @@ def check_destination(
                 f"{parts.hostname} resolves to {address}, a private, loopback or link-local "
                 "address; actions may not call it"
             )
+    return list(dict.fromkeys(info[4][0].split("%", 1)[0] for info in infos))
+
+
+def pinned(url: str, address: str | None) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The URL that connects to the checked `address`, and the headers and httpx request
+    extensions that keep the original host for the server: its Host header and, for
+    https, the TLS server name (SNI and certificate check). Unchanged without an address."""
+    parts = urlsplit(url)
+    if address is None or parts.hostname is None:
+        return url, {}, {}
+    literal = f"[{address}]" if ":" in address else address
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    port = f":{parts.port}" if parts.port else ""
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = f"{userinfo}@{literal}{port}" if userinfo else f"{literal}{port}"
+    extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
+    return urlunsplit(parts._replace(netloc=netloc)), {"Host": host + port}, extensions

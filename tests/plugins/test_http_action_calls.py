@@ -160,3 +160,93 @@ def test_answer_over_the_size_limit_fails_without_reading_it_all():
         outcome = do_call(server.url)
     assert outcome.kind == "fail"
     assert "more than" in outcome.message
+
+
+def _resolver(monkeypatch, answers: dict[str, list[list[str]]]):
+    """socket.getaddrinfo answering scripted addresses for some names (one list per call,
+    the last one repeated) and the real answer for the rest; returns the names asked."""
+    import socket
+
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        asked.append(host)
+        if host not in answers:
+            return real(host, port, *args, **kwargs)
+        script = answers[host]
+        addresses = script.pop(0) if len(script) > 1 else script[0]
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port)) for address in addresses
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return asked
+
+
+def test_the_request_goes_to_the_checked_address_even_if_the_name_rebinds(monkeypatch):
+    with LoopbackServer(answer(200, {"ok": True})) as server:
+        port = server.url.rsplit(":", 1)[1]
+        # Checked: loopback (allowed here). Asked again: a private address (refused).
+        asked = _resolver(monkeypatch, {"rebind.test": [["127.0.0.1"], ["10.255.255.1"]]})
+        outcome = do_call(f"http://rebind.test:{port}/x", timeout=1.0)
+    assert outcome.kind == "ok", outcome.message
+    assert asked.count("rebind.test") == 1
+    assert server.requests[0]["headers"]["Host"] == f"rebind.test:{port}"
+
+
+def test_the_next_checked_address_is_tried_when_connecting_to_one_fails(monkeypatch):
+    with LoopbackServer(answer(200, {"ok": True})) as server:
+        port = server.url.rsplit(":", 1)[1]
+        # Nothing listens on 127.0.0.2 at that port: connection refused, then 127.0.0.1.
+        _resolver(monkeypatch, {"two.test": [["127.0.0.2", "127.0.0.1"]]})
+        outcome = do_call(f"http://two.test:{port}/x")
+    assert outcome.kind == "ok", outcome.message
+    assert len(server.requests) == 1
+
+
+def test_pinned_urls_keep_the_host_header_port_credentials_and_tls_name():
+    from plugins.http_action.destinations import pinned
+
+    assert pinned("https://u:p@api.example.com:8443/a?b=1", "93.184.216.34") == (
+        "https://u:p@93.184.216.34:8443/a?b=1",
+        {"Host": "api.example.com:8443"},
+        {"sni_hostname": "api.example.com"},
+    )
+    assert pinned("http://api.example.com/a", "2606:2800:220:1::1") == (
+        "http://[2606:2800:220:1::1]/a",
+        {"Host": "api.example.com"},
+        {},
+    )
+    assert pinned("http://anything/a", None) == ("http://anything/a", {}, {})
+
+
+def test_https_to_a_pinned_address_verifies_the_certificate_of_the_name(monkeypatch, tmp_path):
+    import ssl
+    import subprocess
+
+    import httpx
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=tls.test", "-addext", "subjectAltName=DNS:tls.test",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(cert, key)
+    trusting = httpx.Client(verify=ssl.create_default_context(cafile=str(cert)))
+    with LoopbackServer(answer(200, {"ok": True})) as server:
+        server.httpd.socket = server_side.wrap_socket(server.httpd.socket, server_side=True)
+        port = server.url.rsplit(":", 1)[1]
+        _resolver(monkeypatch, {"tls.test": [["127.0.0.1"]]})
+        outcome = do_call(f"https://tls.test:{port}/x", client=trusting)
+        # The same server under another name: its certificate does not match.
+        _resolver(monkeypatch, {"other.test": [["127.0.0.1"]]})
+        refused = do_call(f"https://other.test:{port}/x", client=trusting)
+    trusting.close()
+    assert outcome.kind == "ok", outcome.message
+    assert server.requests[0]["headers"]["Host"] == f"tls.test:{port}"
+    assert refused.kind != "ok"
+    assert "certificate" in refused.message.lower() or "hostname" in refused.message.lower()
