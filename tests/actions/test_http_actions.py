@@ -85,15 +85,23 @@ def settled(tenant, ticket_id, statuses=("COMPLETED", "CANCELLED", "ON_HOLD")):
     return wait_for(check, timeout=40)
 
 
+def run_order(tenant, pricing, warehouse, items, **bundle):
+    """The order workflow against stand-ins with these behaviours, run until it settles:
+    (trace, pricing server, warehouse server); the servers' requests stay readable."""
+    with LoopbackServer(pricing) as pricing_server, LoopbackServer(warehouse) as warehouse_server:
+        workflow = install(tenant, order_bundle(pricing_server.url, warehouse_server.url, **bundle))
+        trace = settled(tenant, submit(tenant, workflow, items))
+    return trace, pricing_server, warehouse_server
+
+
 def test_sync_then_async_action_complete_the_workflow(committed_tenant, worker):
     callbacks = []
-    with (
-        LoopbackServer(answer(200, {"total": 250})) as pricing,
-        LoopbackServer(call_back_later({"shipped": True}, store=callbacks)) as warehouse,
-    ):
-        workflow = install(committed_tenant, order_bundle(pricing.url, warehouse.url))
-        ticket = submit(committed_tenant, workflow, [{"sku": "A", "qty": 2}])
-        trace = settled(committed_tenant, ticket)
+    trace, pricing, warehouse = run_order(
+        committed_tenant,
+        answer(200, {"total": 250}),
+        call_back_later({"shipped": True}, store=callbacks),
+        [{"sku": "A", "qty": 2}],
+    )
     assert trace["status"] == "COMPLETED", trace
     assert trace["completion"] == "Delivered"
     assert [it["iteration"] for it in trace["iterations"]] == [0, 1, 2]
@@ -126,13 +134,9 @@ def test_sync_then_async_action_complete_the_workflow(committed_tenant, worker):
 
 
 def test_4xx_answer_puts_the_task_in_error_with_a_task_update_error(committed_tenant, worker):
-    with (
-        LoopbackServer(answer(422, {"error": "unknown sku"})) as pricing,
-        LoopbackServer(answer(202, {})) as warehouse,
-    ):
-        workflow = install(committed_tenant, order_bundle(pricing.url, warehouse.url))
-        ticket = submit(committed_tenant, workflow, [{"sku": "?"}])
-        trace = settled(committed_tenant, ticket)
+    trace, pricing, warehouse = run_order(
+        committed_tenant, answer(422, {"error": "unknown sku"}), answer(202, {}), [{"sku": "?"}]
+    )
     assert trace["status"] == "ON_HOLD"
     assert trace["tasks"][0]["status"] == "ERROR"
     update = [e for e in trace["errors"] if e["type"] == "TASK_UPDATE"]
@@ -141,26 +145,21 @@ def test_4xx_answer_puts_the_task_in_error_with_a_task_update_error(committed_te
 
 
 def test_5xx_is_retried_with_the_same_idempotency_key_until_it_succeeds(committed_tenant, worker):
-    with (
-        LoopbackServer(fail_then(2, 200, {"total": 80})) as pricing,
-        LoopbackServer(call_back_later({"shipped": True})) as warehouse,
-    ):
-        workflow = install(committed_tenant, order_bundle(pricing.url, warehouse.url))
-        ticket = submit(committed_tenant, workflow, [{"sku": "B"}])
-        trace = settled(committed_tenant, ticket)
+    trace, pricing, warehouse = run_order(
+        committed_tenant,
+        fail_then(2, 200, {"total": 80}),
+        call_back_later({"shipped": True}),
+        [{"sku": "B"}],
+    )
     assert trace["status"] == "COMPLETED", trace
     keys = {r["headers"]["Idempotency-Key"] for r in pricing.requests}
     assert len(pricing.requests) == 3 and len(keys) == 1
 
 
 def test_timeouts_exhaust_the_retries_then_the_task_errors(committed_tenant, worker):
-    with (
-        LoopbackServer(slow(3.0, 200, {"total": 1})) as pricing,
-        LoopbackServer(answer(202, {})) as warehouse,
-    ):
-        workflow = install(committed_tenant, order_bundle(pricing.url, warehouse.url, timeout=1))
-        ticket = submit(committed_tenant, workflow, [{"sku": "C"}])
-        trace = settled(committed_tenant, ticket)
+    trace, pricing, warehouse = run_order(
+        committed_tenant, slow(3.0, 200, {"total": 1}), answer(202, {}), [{"sku": "C"}], timeout=1
+    )
     assert trace["tasks"][0]["status"] == "ERROR"
     message = [e for e in trace["errors"] if e["type"] == "TASK_UPDATE"][0]["message"]
     assert "within 1 s" in message and "3 attempts" in message
@@ -177,13 +176,12 @@ def test_private_destination_is_refused_without_sending_anything(committed_tenan
 
 def test_invalid_callback_body_errors_the_task_and_is_refused(committed_tenant, worker):
     results = []
-    with (
-        LoopbackServer(answer(200, {"total": 5})) as pricing,
-        LoopbackServer(call_back_later({"shipped": "yes"}, store=results)) as warehouse,
-    ):
-        workflow = install(committed_tenant, order_bundle(pricing.url, warehouse.url))
-        ticket = submit(committed_tenant, workflow, [{"sku": "E"}])
-        trace = settled(committed_tenant, ticket)
+    trace, pricing, warehouse = run_order(
+        committed_tenant,
+        answer(200, {"total": 5}),
+        call_back_later({"shipped": "yes"}, store=results),
+        [{"sku": "E"}],
+    )
     assert results[0][1] == 400
     assert results[0][2]["errors"][0]["pointer"].endswith("shipped")
     assert trace["tasks"][1]["status"] == "ERROR"
@@ -223,13 +221,9 @@ def test_duplicate_delivery_completes_once(committed_tenant, worker, copies):
 def test_answer_breaking_the_output_schema_errors_the_task_without_retrying(
     committed_tenant, worker
 ):
-    with (
-        LoopbackServer(answer(200, {"total": "a lot"})) as pricing,
-        LoopbackServer(answer(202, {})) as warehouse,
-    ):
-        workflow = install(committed_tenant, order_bundle(pricing.url, warehouse.url))
-        ticket = submit(committed_tenant, workflow, [{"sku": "G"}])
-        trace = settled(committed_tenant, ticket)
+    trace, pricing, warehouse = run_order(
+        committed_tenant, answer(200, {"total": "a lot"}), answer(202, {}), [{"sku": "G"}]
+    )
     assert trace["status"] == "ON_HOLD"
     assert trace["tasks"][0]["status"] == "ERROR"
     message = [e for e in trace["errors"] if e["type"] == "TASK_UPDATE"][0]["message"]
