@@ -40,16 +40,13 @@ def width(model: type[Model]) -> int:
 def from_row(model: type[Model], values: tuple | list) -> Model:
     """The model instance of a row selected with `select_list(model, ...)`."""
     fields = model._meta.concrete_fields
-    converted = [
-        _convert(field, value) if value is not None else None
-        for field, value in zip(fields, values, strict=True)
-    ]
-    return model.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], converted)
+    converted = [_convert(field, value) for field, value in zip(fields, values, strict=True)]
+    return model.from_db(DEFAULT_DB_ALIAS, _attnames(model), converted)
 
 
 def column_value(model: type[Model], field_name: str, value: Any) -> Any:
     """A selected column's value as the model's field gives it (JSON decoded, say)."""
-    return _convert(model._meta.get_field(field_name), value) if value is not None else None
+    return _convert(model._meta.get_field(field_name), value)
 
 
 def partial(model: type[Model], **values: Any) -> Model:
@@ -123,7 +120,12 @@ def _placeholder(field: Any, value: Any, db: Any) -> str:
     return get_placeholder(value, None, db) if get_placeholder else "%s"
 
 
+@cache
+def _attnames(model: type[Model]) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields]
+
+
 def _convert(field: Any, value: Any) -> Any:
     # JSONField (psycopg hands it over as text, decoded here, as the ORM does).
     from_db_value = getattr(field, "from_db_value", None)
-    return from_db_value(value, None, connection) if from_db_value else value
+    return from_db_value(value, None, connection) if from_db_value and value is not None else value

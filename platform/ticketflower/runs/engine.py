@@ -16,7 +16,7 @@ every later event (`run`). A step
 A common submission (no errors) writes its rows in one statement, atomic by itself, and
 needs no transaction around it.
 
-The compiled kernel `Definition` is cached per company schema and workflow version:
+The compiled kernel `Definition` is cached per company and workflow version:
 ACTIVE and ARCHIVED definitions are immutable (docs/decision-runs-engine.md).
 """
 
@@ -28,6 +28,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django.db import connection, transaction
@@ -75,22 +76,22 @@ class Compiled:
     completion_ids: dict[str, int]
 
 
-_cache: OrderedDict[tuple[str, int, int], Compiled] = OrderedDict()
+_cache: OrderedDict[tuple[int, int], Compiled] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
 def compiled(workflow: WorkflowDefinition | int) -> Compiled:
     """The compiled definition of a workflow version (cached; compiled on first use).
 
-    Keyed by company id, schema and workflow id: ids repeat across companies, never
-    within one, and a workflow that has instances is ACTIVE or ARCHIVED, hence immutable.
-    The company id, not the schema alone: a deleted company's schema name can come back
-    with other workflows under the same ids. Not cached when the connection's tenant is
-    not a company row (a bare `schema_context`: scripts, tests).
+    Keyed by company id and workflow id: ids repeat across companies, never within one,
+    and a workflow that has instances is ACTIVE or ARCHIVED, hence immutable. The company
+    id, not the schema name: a deleted company's schema name can come back with other
+    workflows under the same ids. Not cached when the connection's tenant is not a
+    company row (a bare `schema_context`: scripts, tests).
     """
     workflow_id = workflow if isinstance(workflow, int) else workflow.pk
     company_id = getattr(connection.tenant, "pk", None)
-    key = (connection.schema_name, company_id, workflow_id)
+    key = (company_id, workflow_id)
     if company_id is not None:
         with _cache_lock:
             found = _cache.get(key)
@@ -458,8 +459,7 @@ def _apply(
     rows = _task_rows(comp, instance, created, now)
     parts += _insert_parts([(TaskInstance, rows)], returning=TaskInstance)
     new_ids = _write_at_once(parts)
-    sql_rows.mark_saved([result.iteration] if result.iteration is not None else [])
-    sql_rows.mark_saved(rows)
+    sql_rows.mark_saved([*rows, *([result.iteration] if result.iteration is not None else [])])
     for row, task_id, effect in zip(rows, new_ids, created, strict=True):
         row.pk = task_id
         # What the API shows of a new instance, so answering costs no query.
@@ -671,19 +671,7 @@ def lock(
 
     In SQL written once (postgresql/rows.py): the hottest read of every step.
     """
-    columns = f"{sql_rows.select_list(WorkflowInstance, 'w')}, t.id"
-    tickets = f"LEFT JOIN {sql_rows.table(TicketInstance)} t ON t.workflow_instance_id = w.id"
-    if task_id is not None:
-        sql = (
-            f"SELECT {columns}, s.seq FROM {sql_rows.table(TaskInstance)} s"
-            f" JOIN {sql_rows.table(WorkflowInstance)} w ON w.id = s.workflow_instance_id"
-            f" {tickets} WHERE s.id = %s FOR UPDATE OF w"
-        )
-    else:
-        sql = (
-            f"SELECT {columns}, NULL FROM {sql_rows.table(WorkflowInstance)} w"
-            f" {tickets} WHERE w.id = %s FOR UPDATE OF w"
-        )
+    sql = _lock_sql(by_task=task_id is not None)
     with connection.cursor() as cursor:
         cursor.execute(sql, [task_id if task_id is not None else instance_id])
         row = cursor.fetchone()
@@ -704,6 +692,23 @@ def lock(
             TicketInstance, id=ticket_id, workflow_instance_id=instance.pk
         )
     return instance, seq
+
+
+@cache
+def _lock_sql(*, by_task: bool) -> str:
+    """The lock's query: the instance's columns, its ticket's id, the task's seq."""
+    columns = f"{sql_rows.select_list(WorkflowInstance, 'w')}, t.id"
+    tickets = f"LEFT JOIN {sql_rows.table(TicketInstance)} t ON t.workflow_instance_id = w.id"
+    if by_task:
+        return (
+            f"SELECT {columns}, s.seq FROM {sql_rows.table(TaskInstance)} s"
+            f" JOIN {sql_rows.table(WorkflowInstance)} w ON w.id = s.workflow_instance_id"
+            f" {tickets} WHERE s.id = %s FOR UPDATE OF w"
+        )
+    return (
+        f"SELECT {columns}, NULL FROM {sql_rows.table(WorkflowInstance)} w"
+        f" {tickets} WHERE w.id = %s FOR UPDATE OF w"
+    )
 
 
 @contextmanager

@@ -111,10 +111,14 @@ def do_submit_ticket(
 # ---------------------------------------------------------------- task instances (workers)
 
 
+def _task_id(task: TaskInstance | int) -> int:
+    """Worker and API callers name a task instance by row or by id."""
+    return task.pk if isinstance(task, TaskInstance) else task
+
+
 def _locked_task(task: TaskInstance | int) -> TaskInstance:
     """The task's row as it is under its workflow instance's lock (call inside the step)."""
-    task_id = task.pk if isinstance(task, TaskInstance) else task
-    return TaskInstance.objects.select_related("task_definition").get(pk=task_id)
+    return TaskInstance.objects.select_related("task_definition").get(pk=_task_id(task))
 
 
 def do_complete_task(
@@ -132,9 +136,7 @@ def do_complete_task(
     names who completed it (api, worker, callback) for the log. `check(row)` runs under
     the lock, before the step (the API's permission check).
     """
-    task_id = (
-        task_instance_id.pk if isinstance(task_instance_id, TaskInstance) else task_instance_id
-    )
+    task_id = _task_id(task_instance_id)
 
     def event(_instance, seq: int) -> dict:
         if check is not None:
@@ -153,7 +155,7 @@ def do_fail_task(
     Idempotent: an instance no longer active raises Conflict and changes nothing."""
     if error_type not in ErrorType.values:
         raise ValueError(f"unknown ticket error type {error_type!r}")
-    task_id = getattr(task_instance_id, "pk", task_instance_id)
+    task_id = _task_id(task_instance_id)
     result = engine.run_for_task(task_id, lambda _instance, seq: events.task_failed(seq, message))
     if error_type != ErrorType.TASK_UPDATE:
         ids = [e.pk for e in result.errors if e.task_instance_id == task_id]
@@ -172,7 +174,7 @@ def do_start_task(
     Idempotent: an instance already IN_PROGRESS or not active raises Conflict (409).
     """
     return engine.run_for_task(
-        getattr(task_instance_id, "pk", task_instance_id),
+        _task_id(task_instance_id),
         lambda _instance, seq: events.task_started(seq),
         extra={"assigned_to_id": assignee.pk} if assignee is not None else None,
     )
