@@ -721,7 +721,7 @@ class Meter:
         self.db = psycopg.connect(dsn, autocommit=True)
         self.dbname = urlparse(dsn).path.lstrip("/")
         self.redis = redis.Redis.from_url(redis_url)
-        self.pg_port = urlparse(dsn).port or 5432
+        self._postmaster_proc: list | None = None
         self.redis_port = urlparse(redis_url).port or 6379
         self.rss_peak: dict[str, float] = {}
         self._sampling = False
@@ -743,6 +743,17 @@ class Meter:
                     found.append(self.psutil.Process(conn.pid))
             self._listeners[port] = found
         return found
+
+    def _postmaster(self) -> list:
+        """The server's postmaster: the parent of this meter's backend (found whether the
+        server listens on TCP or, as the embedded one does, on a Unix socket only)."""
+        if self._postmaster_proc is None:
+            pid = self.db.execute("SELECT pg_backend_pid()").fetchone()[0]
+            try:
+                self._postmaster_proc = [self.psutil.Process(pid).parent()]
+            except self.psutil.NoSuchProcess:  # a server on another host
+                self._postmaster_proc = []
+        return self._postmaster_proc
 
     def _children(self, root) -> list:
         """The descendants of a process."""
@@ -799,9 +810,7 @@ class Meter:
             for name, p in self.stack.procs.items()
             if p.poll() is None
         }
-        named["postgresql"] = [
-            proc for proc in self._tree(self._listener(self.pg_port)) if self._ours(proc)
-        ]
+        named["postgresql"] = [proc for proc in self._tree(self._postmaster()) if self._ours(proc)]
         named["redis"] = self._tree(self._listener(self.redis_port))
         named["load generator"] = [ps.Process()]
         return named
