@@ -308,15 +308,7 @@ def start_stack(stack: Stack, args: argparse.Namespace) -> None:
         # Dramatiq's Redis consumer polls (no blocking pop): when a queue is empty it
         # sleeps with exponential backoff up to this (Dramatiq's default: 1,000 ms).
         worker_env["dramatiq_worker_timeout"] = str(args.worker_timeout_ms)
-    if args.what_if_shared_client:
-        # Not the platform's worker: see bench/e2e_shared_client.py. bench/ goes last on
-        # the path (bench/tenants.py must not shadow the `tenants` app).
-        worker_env["PYTHONPATH"] = os.pathsep.join(
-            [str(ROOT / "platform"), str(ROOT), str(ROOT / "bench")]
-        )
-        argv = [python, "-m", "dramatiq", "ticketflower.workers.actors", "e2e_shared_client"]
-    else:
-        argv = [str(Path(python).with_name("ticketflower")), "worker"]
+    argv = [str(Path(python).with_name("ticketflower")), "worker"]
     argv += ["--processes", str(args.processes), "--threads", str(args.threads)]
     stack.start("workers", argv, worker_env)
     wait_port(args.stand_in_port, "the stand-in")
@@ -1168,11 +1160,6 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2, help="worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker process")
     parser.add_argument(
-        "--what-if-shared-client",
-        action="store_true",
-        help="workers reuse one httpx client (NOT the platform: bench/e2e_shared_client.py)",
-    )
-    parser.add_argument(
         "--trace-sql",
         action="store_true",
         help="only count the SQL of one workflow of each kind, in process (no workers)",
@@ -1206,7 +1193,6 @@ def main() -> None:
         "api": f"gunicorn --workers {args.api_workers}"
         + (f" --threads {args.api_threads}" if args.api_threads > 1 else ""),
         "workers": f"ticketflower worker --processes {args.processes} --threads {args.threads}"
-        + (" + what-if shared httpx client" if args.what_if_shared_client else "")
         + (f", dramatiq_worker_timeout={args.worker_timeout_ms}" if args.worker_timeout_ms else ""),
         "settings": args.settings or "ticketflower.settings",
         "concurrency": args.concurrency,
