@@ -8,7 +8,7 @@ PostgreSQL for the session's real search path, so a stale path cannot go unnotic
 from __future__ import annotations
 
 import pytest
-from django.db import connections
+from django.db import DatabaseError, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from tenants.models import Company
@@ -151,3 +151,58 @@ def test_schema_qualified_blocks_nest(conn):
             assert real_path(conn) == "alpha, public"  # no SET inside
         assert real_path(conn) == "alpha, public"
     assert real_path(conn) == "beta, public"
+
+
+def test_a_commit_of_a_failed_transaction_does_not_leave_its_set_trusted(conn):
+    # A caller caught a database error inside the transaction, without a savepoint:
+    # PostgreSQL answers the COMMIT with ROLLBACK, and no error, undoing the SET.
+    alpha, beta = companies()
+    conn.set_tenant(alpha)
+    real_path(conn)
+    conn.set_autocommit(False)
+    conn.set_tenant(beta)
+    real_path(conn)  # SET beta inside the transaction
+    with conn.cursor() as cursor:
+        with pytest.raises(DatabaseError):
+            cursor.execute("SELECT 1/0")
+    conn.commit()
+    conn.set_autocommit(True)
+    conn.set_schema_to_public()
+    conn.set_tenant(beta)
+    assert real_path(conn) == "beta, public"
+
+
+def test_a_failed_atomic_block_that_swallowed_its_error_does_not_leave_its_set_trusted(conn):
+    alpha, beta = companies()
+    connections["second"] = conn
+    try:
+        conn.set_tenant(alpha)
+        real_path(conn)
+        with transaction.atomic(using="second"):
+            conn.set_tenant(beta)
+            real_path(conn)
+            with conn.cursor() as cursor:
+                try:
+                    cursor.execute("SELECT 1/0")
+                except DatabaseError:
+                    pass
+        conn.set_schema_to_public()
+        conn.set_tenant(beta)
+        assert real_path(conn) == "beta, public"
+    finally:
+        del connections["second"]
+
+
+def test_a_clean_commit_keeps_the_path_trusted(conn):
+    alpha, _ = companies()
+    conn.set_tenant(alpha)
+    real_path(conn)
+    conn.set_autocommit(False)
+    real_path(conn)
+    conn.commit()
+    conn.set_autocommit(True)
+    conn.set_schema_to_public()
+    with CaptureQueriesContext(conn) as captured:
+        conn.set_tenant(alpha)
+        assert real_path(conn) == "alpha, public"
+    assert sets(captured) == 0

@@ -9,7 +9,8 @@ has the path wanted — each request selects the public schema to find its compa
 the company; each worker message does the same — which costs a round trip and buys no
 safety. This wrapper keeps, apart, the path the session was last given, and skips the SET
 when the selected schema wants exactly that path; it forgets it wherever django-tenants
-forgets its own (docs/decision-search-path-once.md).
+forgets its own, and after a COMMIT that PostgreSQL turned into a ROLLBACK
+(docs/decision-search-path-once.md).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django_tenants.postgresql_backend import base
+from psycopg.pq import TransactionStatus
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -57,23 +59,41 @@ class DatabaseWrapper(base.DatabaseWrapper):
         super()._handle_search_path(cursor)
         self._session_search_path = self.search_path_set_schemas
 
-    # django-tenants >= 4.0.1 forgets its own remembered path in these three as well; we
-    # forget it here too, so that an older django-tenants cannot make a stale path trusted.
+    # django-tenants >= 4.0.1 forgets its own remembered path in close, rollback and
+    # savepoint_rollback as well; we forget it here too, so that an older django-tenants
+    # cannot make a stale path trusted.
 
-    def close(self) -> None:
+    def _forget_search_path(self) -> None:
         self._session_search_path = None
         self.search_path_set_schemas = None
+
+    def close(self) -> None:
+        self._forget_search_path()
         super().close()
 
     def rollback(self) -> None:
-        self._session_search_path = None
-        self.search_path_set_schemas = None
+        self._forget_search_path()
         super().rollback()
+
+    def commit(self) -> None:
+        # PostgreSQL answers COMMIT of a failed transaction with ROLLBACK and no error (nor
+        # does psycopg raise): a SET sent in it is undone. That happens when a caller
+        # catches a database error inside atomic() without a savepoint. A COMMIT that
+        # raises (a deferred constraint) has rolled back as well.
+        failed = self.connection is not None and (
+            self.connection.info.transaction_status == TransactionStatus.INERROR
+        )
+        try:
+            super().commit()
+        except BaseException:
+            self._forget_search_path()
+            raise
+        if failed:
+            self._forget_search_path()
 
     def savepoint_rollback(self, sid: str) -> None:
         try:
             super().savepoint_rollback(sid)
         finally:
             # After it: its own statement may have set the path.
-            self._session_search_path = None
-            self.search_path_set_schemas = None
+            self._forget_search_path()
