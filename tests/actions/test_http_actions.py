@@ -230,3 +230,28 @@ def test_answer_breaking_the_output_schema_errors_the_task_without_retrying(
     assert "invalid output" in message and "quote" in message
     assert len(pricing.requests) == 1
     assert [it["iteration"] for it in trace["iterations"]] == [0]
+
+
+def test_a_refusal_quoting_text_postgresql_cannot_store_still_errors_the_task(
+    committed_tenant, worker
+):
+    trace, pricing, warehouse = run_order(
+        committed_tenant, answer(422, b"bad\x00sku"), answer(202, {}), [{"sku": "?"}]
+    )
+    assert trace["status"] == "ON_HOLD"
+    assert trace["tasks"][0]["status"] == "ERROR"
+    message = [e for e in trace["errors"] if e["type"] == "TASK_UPDATE"][0]["message"]
+    assert "422" in message and "bad\ufffdsku" in message
+
+
+def test_an_answer_holding_text_postgresql_cannot_store_errors_the_task(committed_tenant, worker):
+    trace, pricing, warehouse = run_order(
+        committed_tenant, answer(200, {"total": "1\u0000"}), answer(202, {}), [{"sku": "G"}]
+    )
+    assert trace["status"] == "ON_HOLD"
+    assert trace["tasks"][0]["status"] == "ERROR"
+    message = [e for e in trace["errors"] if e["type"] == "TASK_UPDATE"][0]["message"]
+    assert "invalid output" in message and "/output/quote" in message
+    assert "cannot be stored" in message
+    assert len(pricing.requests) == 1
+    assert [it["iteration"] for it in trace["iterations"]] == [0]

@@ -64,3 +64,11 @@ def test_token_of_an_inactive_user_is_refused(alpha):
     answer = client.get("/api/v1/me/")
     assert answer.status_code == 401
     assert answer.json()["type"] == "authentication_failed"
+
+
+def test_a_token_holding_a_nul_character_is_401_not_500(alpha):
+    client = alpha.anonymous()
+    client.credentials(HTTP_AUTHORIZATION="Token abc\x00def")
+    answer = client.get("/api/v1/me/")
+    assert answer.status_code == 401
+    assert answer.json()["type"] == "authentication_failed"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.test import override_settings
 
@@ -70,6 +72,19 @@ def test_unstorable_text_deep_inside_json_is_pointed_at(designer):
     answer = designer.post("/api/v1/workflows/import/", bundle, format="json")
     assert answer.status_code == 400
     assert "/tasks/0/input_transform/lines/cat/0" in {e["pointer"] for e in answer.json()["errors"]}
+
+
+def test_validate_reports_nul_and_refuses_unpaired_surrogates_with_their_pointers(designer):
+    bundle = sample_bundle()
+    bundle["tasks"][0]["title"] = "a\u0000b"
+    answer = designer.post("/api/v1/bundles/validate/", bundle, format="json")
+    assert answer.status_code == 200
+    assert answer.json()["valid"] is False
+    assert "/tasks/0/title" in {p["pointer"] for p in answer.json()["problems"]}
+    raw = json.dumps(sample_bundle()).replace('"tasks": [{', '"tasks": [{"\\ud800": 1, ', 1)
+    answer = designer.post("/api/v1/bundles/validate/", raw, content_type="application/json")
+    assert answer.status_code == 400
+    assert [e["pointer"] for e in answer.json()["errors"]] == ["/tasks/0/\\ud800"]
 
 
 def test_integers_beyond_the_column_range_are_refused(designer):

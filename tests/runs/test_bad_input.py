@@ -76,6 +76,41 @@ def test_garbage_query_parameters_never_500(expense, paths):
         assert 200 <= answer.status_code < 500, (query, answer.status_code)
 
 
+# Strings PostgreSQL cannot store, as a client writes them in JSON: raw bytes, because a
+# lone surrogate cannot be encoded by the test client's own JSON encoder.
+UNSTORABLE = [(r'"a\u0000b"', "NUL"), (r'"\ud800x"', "surrogate")]
+
+
+@pytest.mark.parametrize("text, kind", UNSTORABLE)
+def test_text_postgresql_cannot_store_is_400_with_its_pointer_not_500(expense, paths, text, kind):
+    ticket = expense.ticket_id
+    task = paths[1].split("/")[4]
+    bodies = {
+        paths[0]: b'{"ticket_definition": %d, "fields": {"amount": 3, "note": %s}}'
+        % (next(iter(expense.tickets.values())), text.encode()),
+        paths[1]: b'{"output": {"approved": true, "comment": %s}}' % text.encode(),
+        paths[3]: b'{"data": {"note": %s}}' % text.encode(),
+    }
+    pointers = {paths[0]: "/fields/note", paths[1]: "/output/comment", paths[3]: "/data/note"}
+    for path, body in bodies.items():
+        answer = expense.admin.post(path, body, content_type="application/json")
+        assert answer.status_code == 400, (path, answer.status_code)
+        errors = answer.json()["errors"]
+        assert [e["pointer"] for e in errors] == [pointers[path]], (path, errors)
+        assert kind in errors[0]["message"].upper() or kind in errors[0]["message"]
+    # In keys too, with the key's pointer.
+    answer = expense.admin.post(
+        paths[3], b'{"data": {%s: 1}}' % text.encode(), content_type="application/json"
+    )
+    assert answer.status_code == 400
+    assert answer.json()["errors"][0]["message"].startswith("Key: ")
+    # Nothing was submitted, completed or written.
+    assert len(expense.admin.get("/api/v1/tickets/").json()["results"]) == 1
+    assert [t["status"] for t in expense.tasks(ticket)] == ["OPEN"]
+    assert len(expense.history(ticket)["iterations"]) == 1
+    assert task
+
+
 def test_runaway_loop_goes_on_hold_and_keeps_data(alpha):
     from tests.runs.support import Runner, install, loop_bundle
 

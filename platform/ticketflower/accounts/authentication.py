@@ -34,6 +34,8 @@ class TokenAuthentication(authentication.TokenAuthentication):
     so they come with the token and its user (one round trip instead of two)."""
 
     def authenticate_credentials(self, key):
+        if "\x00" in key:  # PostgreSQL refuses NUL in text: no key holds one
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
         with connection.cursor() as cursor:
             cursor.execute(_token_sql(self.get_model()), [key])
             row = cursor.fetchone()

@@ -1,4 +1,5 @@
-"""A JSON parser that enforces the body size limit while reading (chunked bodies included)."""
+"""A JSON parser that enforces the body size limit while reading (chunked bodies included)
+and refuses strings PostgreSQL cannot store."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
-from ticketflower.api.errors import RequestTooLarge
+from ticketflower.api.errors import ProblemError, RequestTooLarge
+from ticketflower.postgresql.text import text_problems
 
 
 class LimitedJSONParser(JSONParser):
-    """Reads at most MAX_JSON_BODY_BYTES; rejects NaN/Infinity, which are not JSON."""
+    """Reads at most MAX_JSON_BODY_BYTES; rejects NaN/Infinity, which are not JSON, and
+    strings no column can hold (NUL, unpaired surrogates): 400 with their pointers. A view
+    with `stores_nothing = True` receives NUL (its own checks report it)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.MAX_JSON_BODY_BYTES
@@ -22,11 +26,18 @@ class LimitedJSONParser(JSONParser):
         if not raw:
             raise ParseError("The request body is empty; a JSON document was expected.")
         try:
-            return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+            data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
         except RecursionError:
             raise ParseError("JSON parse error: nested too deeply.") from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise ParseError(f"JSON parse error: {exc}") from None
+        # Unpaired surrogates are refused everywhere: no answer could even quote them back
+        # (it must be UTF-8). NUL only where something may be stored.
+        view = (parser_context or {}).get("view")
+        problems = text_problems(data, nul=not getattr(view, "stores_nothing", False))
+        if problems:
+            raise ProblemError("The request holds text that cannot be stored.", problems)
+        return data
 
 
 def _reject_constant(name: str):

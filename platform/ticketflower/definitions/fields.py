@@ -15,8 +15,8 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from ticketflower.api.serializers import StrictSerializer
-from ticketflower.definitions.limits import text_problems
 from ticketflower.definitions.models import FIELD_NAME_LENGTH
+from ticketflower.postgresql.text import text_problems
 
 
 class JSONValueField(serializers.JSONField):

@@ -15,6 +15,7 @@ from django.conf import settings
 
 from ticketflower.api.errors import escape_pointer_token
 from ticketflower.definitions.models import FIELD_NAME_LENGTH, TITLE_LENGTH
+from ticketflower.postgresql.text import text_problems
 
 _DEFAULTS = {
     "MAX_TASKS": 200,
@@ -48,42 +49,6 @@ def json_size(value: Any) -> int:
     except (RecursionError, ValueError):
         return 1 << 62
     return len(text.encode("utf-8", "replace"))
-
-
-def _bad_text(text: str) -> str | None:
-    if "\x00" in text:
-        return "NUL characters (\\u0000) cannot be stored."
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "Unpaired surrogate characters cannot be stored."
-    return None
-
-
-def text_problems(value: Any, base: str = "") -> Problems:
-    """Strings (keys included) that PostgreSQL cannot store, anywhere in a JSON value.
-
-    Iterative, so a deeply nested value cannot exhaust the stack.
-    """
-    problems: Problems = []
-    stack = [(value, base)]
-    while stack:
-        node, where = stack.pop()
-        if isinstance(node, str):
-            message = _bad_text(node)
-            if message:
-                problems.append((where, message))
-        elif isinstance(node, dict):
-            for key, item in node.items():
-                at = where + "/" + escape_pointer_token(key)
-                message = _bad_text(key) if isinstance(key, str) else None
-                if message:
-                    problems.append((at, "Key: " + message))
-                stack.append((item, at))
-        elif isinstance(node, list):
-            stack.extend((item, f"{where}/{i}") for i, item in enumerate(node))
-    problems.sort()
-    return problems
 
 
 def fields_schema_problems(schema: Any, where: str) -> Problems:

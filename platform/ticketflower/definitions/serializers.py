@@ -18,13 +18,13 @@ from ticketflower.definitions.fields import (
     NameListField,
     TransformField,
 )
-from ticketflower.definitions.limits import text_problems
 from ticketflower.definitions.models import (
     CompletionDefinition,
     TaskDefinition,
     TicketDefinition,
     WorkflowDefinition,
 )
+from ticketflower.postgresql.text import text_problems
 
 _TIMESTAMPS = ["created_by", "created_at", "updated_at"]
 

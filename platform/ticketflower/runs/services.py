@@ -27,6 +27,7 @@ from ticketflower.definitions.models import (
     WorkflowStatus,
 )
 from ticketflower.postgresql import rows
+from ticketflower.postgresql.text import storable, text_problems
 from ticketflower.runs import access, engine
 from ticketflower.runs.engine import StepResult
 from ticketflower.runs.models import (
@@ -137,6 +138,10 @@ def do_complete_task(
     the lock, before the step (the API's permission check).
     """
     task_id = _task_id(task_instance_id)
+    # The API's parser refuses such text already; an action's answer comes from elsewhere.
+    problems = text_problems(output, "/output")
+    if problems:
+        raise ProblemError("The output holds text that cannot be stored.", problems)
 
     def event(_instance, seq: int) -> dict:
         if check is not None:
@@ -156,6 +161,7 @@ def do_fail_task(
     if error_type not in ErrorType.values:
         raise ValueError(f"unknown ticket error type {error_type!r}")
     task_id = _task_id(task_instance_id)
+    message = storable(message)  # it may quote another system's answer
     result = engine.run_for_task(task_id, lambda _instance, seq: events.task_failed(seq, message))
     if error_type != ErrorType.TASK_UPDATE:
         ids = [e.pk for e in result.errors if e.task_instance_id == task_id]
