@@ -10,7 +10,8 @@ from django.db import connection
 from django_tenants.utils import schema_context
 from dramatiq.brokers.stub import StubBroker
 
-from ticketflower.workers.tenancy import OPTION, NoTenant, TenantMiddleware
+from tenants.models import Company
+from ticketflower.workers.tenancy import COMPANY_OPTION, OPTION, NoTenant, TenantMiddleware
 
 
 @pytest.fixture
@@ -89,3 +90,39 @@ def test_public_actor_runs_in_public_schema(db, stub):
         platform_job.send()
     stub.join(platform_job.queue_name)
     assert seen == ["public"]
+
+
+def test_message_sent_from_a_company_carries_its_id(db, stub):
+    seen = []
+
+    @dramatiq.actor(broker=stub, max_retries=0)
+    def where():
+        seen.append(connection.schema_name)
+
+    beta = Company.objects.get(schema_name="beta")
+    connection.set_tenant(beta)
+    try:
+        message = where.send()
+    finally:
+        connection.set_schema_to_public()
+    assert (message.options[OPTION], message.options[COMPANY_OPTION]) == ("beta", beta.pk)
+    stub.join(where.queue_name)
+    assert seen == ["beta"]
+
+
+def test_message_for_a_company_that_is_gone_is_skipped_even_if_its_slug_is_reused(db, stub):
+    # A company deleted and created again under the same slug has a new id: the message's
+    # task ids would name the new company's rows.
+    seen = []
+
+    @dramatiq.actor(broker=stub, max_retries=0)
+    def victim():
+        seen.append(connection.schema_name)
+
+    beta = Company.objects.get(schema_name="beta")
+    victim.send_with_options(**{OPTION: "beta", COMPANY_OPTION: beta.pk + 1000})
+    stub.join(victim.queue_name)
+    assert seen == []
+    victim.send_with_options(**{OPTION: "beta", COMPANY_OPTION: beta.pk})
+    stub.join(victim.queue_name)
+    assert seen == ["beta"]

@@ -1,11 +1,13 @@
 """Dramatiq middleware: every message carries its tenant's schema; the actor runs inside it.
 
-The schema is stamped on the message when it is enqueued (from the sending thread's
-database connection) and kept by retries, which re-enqueue the same message with its
-options. A worker thread switches its connection to that schema before the actor runs,
-refuses messages whose schema is not a company, and goes back to the public schema
-afterwards. Django's connection hygiene (close_old_connections) is done around every
-message, as Django does around every request.
+The schema, and the company's id when the sender had its company row, are stamped on the
+message when it is enqueued (from the sending thread's database connection) and kept by
+retries, which re-enqueue the same message with its options. A worker thread switches
+its connection to that schema before the actor runs, refuses messages whose schema is not
+a company, or is another company's now (deleted, then created again with the same slug:
+the message's ids would name its rows), and goes back to the public schema afterwards.
+Django's connection hygiene (close_old_connections) is done around every message, as
+Django does around every request.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import logging
 from dramatiq.middleware import Middleware, MiddlewareError, SkipMessage
 
 OPTION = "tenant_schema"
+COMPANY_OPTION = "tenant_company"
 log = logging.getLogger("ticketflower.workers")
 
 
@@ -40,6 +43,9 @@ class TenantMiddleware(Middleware):
         if not schema or schema == "public":
             raise NoTenant(f"{message.actor_name} runs inside a company's schema: send it from one")
         message.options[OPTION] = schema
+        company_id = getattr(getattr(connection, "tenant", None), "pk", None)
+        if type(company_id) is int:  # schema_context() has no company row
+            message.options[COMPANY_OPTION] = company_id
 
     def before_process_message(self, broker, message):
         from django.db import close_old_connections, connection
@@ -57,6 +63,10 @@ class TenantMiddleware(Middleware):
         if company is None:
             log.warning("skipping %s: %r is not a company's schema", message.message_id, schema)
             raise SkipMessage(f"no company with schema {schema!r}")
+        sent_for = message.options.get(COMPANY_OPTION)
+        if sent_for is not None and sent_for != company.pk:
+            log.warning("skipping %s: sent for company %r, gone", message.message_id, sent_for)
+            raise SkipMessage(f"company {sent_for!r} of schema {schema!r} no longer exists")
         connection.set_tenant(company)
 
     def after_process_message(self, broker, message, *, result=None, exception=None):
