@@ -12,9 +12,13 @@ from urllib.parse import urlsplit
 
 from jsonschema.exceptions import SchemaError
 from jsonschema.validators import validator_for
+from referencing import Resource
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
 
 from kernel.expressions import Evaluator
 from kernel.problems import Problem, pointer
+from kernel.workspace import LOCAL_ONLY
 
 FORMAT = "ticketflower.bundle/v1"
 # Built-in task types and the status their instances start in. Plugins may add types:
@@ -213,13 +217,15 @@ def _fields_schema(workflow: dict) -> tuple[list[Problem], set[str] | None]:
         return [Problem(where, "fields_schema is nested too deeply or too large")], None
     try:
         cls = validator_for(schema)
-        for error in sorted(
-            cls(cls.META_SCHEMA).iter_errors(schema), key=lambda e: list(map(str, e.path))
-        ):
+        # The format checker checks what the meta-schema marks as regular expressions
+        # (`pattern`, the keys of `patternProperties`).
+        meta = cls(cls.META_SCHEMA, format_checker=cls.FORMAT_CHECKER)
+        for error in sorted(meta.iter_errors(schema), key=lambda e: list(map(str, e.path))):
             at = where + pointer(*error.path)
             problems.append(Problem(at, f"not a valid JSON Schema: {error.message}"))
     except (SchemaError, RecursionError) as exc:
         problems.append(Problem(where, f"not a valid JSON Schema: {exc}"))
+    problems += _reference_problems(schema, where)
     if schema.get("type") != "object":
         problems.append(Problem(where + "/type", 'fields_schema must have "type": "object"'))
     props = schema.get("properties")
@@ -232,6 +238,39 @@ def _fields_schema(workflow: dict) -> tuple[list[Problem], set[str] | None]:
                 Problem(where + "/properties/$", "'$' is not a legal field name (reserved)")
             )
     return problems, {name for name in props if name != "$"}
+
+
+# Keywords whose values are data, not schemas: a "$ref" inside them is not a reference.
+_DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples"})
+
+
+def _reference_problems(schema: dict, where: str) -> list[Problem]:
+    """Every `$ref` / `$dynamicRef` must resolve within fields_schema: nothing is fetched."""
+    try:
+        resource = Resource.from_contents(schema, default_specification=DRAFT202012)
+        resolver = LOCAL_ONLY.with_resource("", resource).resolver(base_uri="")
+    except Exception:  # noqa: BLE001 - an unusable $schema or $id; the meta-schema says why
+        return []
+    problems: list[Problem] = []
+    todo: list[tuple[Any, tuple]] = [(schema, ())]
+    while todo:
+        node, path = todo.pop()
+        if isinstance(node, list):
+            todo.extend((item, (*path, i)) for i, item in enumerate(node))
+            continue
+        if not isinstance(node, dict):
+            continue
+        for key, value in node.items():
+            if key in ("$ref", "$dynamicRef") and isinstance(value, str):
+                try:
+                    resolver.lookup(value)
+                except Unresolvable:
+                    message = f"{key} {value!r} does not resolve within fields_schema"
+                    problems.append(Problem(where + pointer(*path, key), message))
+            elif key not in _DATA_KEYWORDS:
+                todo.append((value, (*path, key)))
+    problems.sort(key=lambda p: p.pointer)
+    return problems
 
 
 def _bundle(bundle: Any, evaluator: Evaluator, task_types: Mapping[str, str]) -> Iterator[Problem]:

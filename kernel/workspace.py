@@ -6,10 +6,13 @@ A written value must be valid against its property's schema resolved within the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from jsonschema.validators import validator_for
+from referencing import Registry
+from referencing.exceptions import Unresolvable
 
 from kernel.problems import Problem, pointer
 
@@ -17,9 +20,19 @@ from kernel.problems import Problem, pointer
 ValueCheck = Callable[[Any], "str | None"]
 
 
+# An explicit, empty registry: a `$ref` that leaves fields_schema is unresolvable. Without
+# one, jsonschema falls back to fetching it (any URL, file:// included, no timeout).
+LOCAL_ONLY = Registry()
+
+
+def validator(fields_schema: Mapping[str, Any]) -> Any:
+    """A validator of `fields_schema` that resolves references within it and nowhere else."""
+    return validator_for(fields_schema)(fields_schema, registry=LOCAL_ONLY)
+
+
 def field_checks(fields_schema: Mapping[str, Any]) -> dict[str, ValueCheck]:
     """One value check per property of a (validated) fields_schema, built once."""
-    root_validator = validator_for(fields_schema)(fields_schema)
+    root_validator = validator(fields_schema)
     checks: dict[str, ValueCheck] = {}
     for name, schema in (fields_schema.get("properties") or {}).items():
         checks[name] = _check_for(root_validator.evolve(schema=schema))
@@ -35,6 +48,11 @@ def _check_for(validator: Any) -> ValueCheck:
             error = min(validator.iter_errors(value), key=lambda e: len(e.path), default=None)
         except RecursionError:
             return "value is nested too deeply to validate"
+        except Unresolvable as exc:
+            # Validation refuses such schemas; one stored before that still gets a 4xx.
+            return f"the field's schema cannot resolve {getattr(exc, 'ref', '?')!r}"
+        except re.error as exc:
+            return f"the field's schema holds an invalid pattern: {exc}"
         if error is None:
             return "value is not valid"
         where = "".join(f"/{p}" for p in error.path)

@@ -87,6 +87,32 @@ def test_validate_reports_nul_and_refuses_unpaired_surrogates_with_their_pointer
     assert [e["pointer"] for e in answer.json()["errors"]] == ["/tasks/0/\\ud800"]
 
 
+@pytest.mark.parametrize(
+    "field, where",
+    [
+        ({"type": "string", "pattern": "["}, "note/pattern"),
+        ({"$ref": "#/$defs/missing"}, "note/$ref"),
+        ({"$ref": "file:///etc/passwd"}, "note/$ref"),
+        ({"$dynamicRef": "#meta"}, "note/$dynamicRef"),
+    ],
+)
+def test_fields_schema_that_could_not_be_applied_is_refused_on_import_and_simulate(
+    designer, field, where
+):
+    bundle = sample_bundle()
+    bundle["workflow"]["fields_schema"]["properties"]["note"] = field
+    pointer = "/workflow/fields_schema/properties/" + where
+    answer = designer.post("/api/v1/workflows/import/", bundle, format="json")
+    assert answer.status_code == 400
+    assert pointer in {e["pointer"] for e in answer.json()["errors"]}
+    scenario = {"ticket": {"title": bundle["tickets"][0]["title"], "fields": {}}, "steps": []}
+    answer = designer.post(
+        "/api/v1/bundles/simulate/", {"bundle": bundle, "scenario": scenario}, format="json"
+    )
+    assert answer.status_code == 400
+    assert "/bundle" + pointer in {e["pointer"] for e in answer.json()["errors"]}
+
+
 def test_integers_beyond_the_column_range_are_refused(designer):
     bundle = sample_bundle()
     bundle["tasks"][0]["timeout_seconds"] = 10**12

@@ -100,6 +100,37 @@ def test_fields_schema_is_checked_against_the_json_schema_meta_schema():
     assert "/workflow/fields_schema/properties/y/minimum" in found
 
 
+def test_fields_schema_patterns_must_be_regular_expressions():
+    b = bundle({"x": {"type": "string", "pattern": "["}, "y": {"patternProperties": {"(": {}}}})
+    found = problems(b)
+    assert "regex" in found["/workflow/fields_schema/properties/x/pattern"]
+    assert "regex" in found["/workflow/fields_schema/properties/y/patternProperties"]
+
+
+def test_fields_schema_references_must_resolve_within_it():
+    b = bundle(
+        {
+            "ok": {"$ref": "#/$defs/pos"},
+            "anchor": {"$ref": "#pos"},
+            "missing": {"$ref": "#/$defs/nope"},
+            "remote": {"$ref": "http://127.0.0.1:9/schema.json"},
+            "file": {"$ref": "file:///etc/passwd"},
+            "dynamic": {"$dynamicRef": "#meta"},
+            "data": {"const": {"$ref": "http://not.a.reference/"}},
+        }
+    )
+    b["workflow"]["fields_schema"]["$defs"] = {"pos": {"$anchor": "pos", "minimum": 0}}
+    found = {k: v for k, v in problems(b).items() if k.startswith("/workflow")}
+    base = "/workflow/fields_schema/properties/"
+    assert set(found) == {
+        base + "missing/$ref",
+        base + "remote/$ref",
+        base + "file/$ref",
+        base + "dynamic/$dynamicRef",
+    }
+    assert "does not resolve within fields_schema" in found[base + "remote/$ref"]
+
+
 def test_fields_schema_must_be_an_object_schema_with_properties():
     b = bundle(["x"])
     b["workflow"]["fields_schema"] = {"type": "array"}

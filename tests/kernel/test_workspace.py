@@ -1,0 +1,64 @@
+"""Value checks of the workspace: a field's schema is applied within fields_schema only."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+from kernel.workspace import field_checks
+
+
+class _Counting(BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        self.hits.append(self.path)
+        body = b'{"enum": ["FROM-THE-NETWORK"]}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_reference_outside_fields_schema_is_never_fetched():
+    server = HTTPServer(("127.0.0.1", 0), _Counting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/schema.json"
+        checks = field_checks({"type": "object", "properties": {"x": {"$ref": url}}})
+        message = checks["x"]("abc")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert _Counting.hits == []
+    assert message is not None and url in message
+    assert "FROM-THE-NETWORK" not in message
+
+
+def test_references_within_fields_schema_are_applied():
+    schema = {
+        "type": "object",
+        "$defs": {"pos": {"type": "integer", "minimum": 0}},
+        "properties": {"n": {"$ref": "#/$defs/pos"}},
+    }
+    check = field_checks(schema)["n"]
+    assert check(3) is None
+    assert "minimum" in check(-1) or "less than" in check(-1)
+
+
+def test_a_stored_schema_with_a_bad_pattern_or_reference_gives_a_message_not_an_exception():
+    checks = field_checks(
+        {
+            "type": "object",
+            "properties": {
+                "p": {"type": "string", "pattern": "["},
+                "r": {"$ref": "#/$defs/missing"},
+            },
+        }
+    )
+    assert "pattern" in checks["p"]("abc")
+    assert "/$defs/missing" in checks["r"]("abc")
