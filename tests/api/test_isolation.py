@@ -77,6 +77,13 @@ def test_same_id_in_two_companies_shows_each_its_own_user(alpha, beta):
     assert answer.json()["first_name"] != "Beta admin"
 
 
+def test_a_host_name_in_capitals_routes_to_the_same_company(alpha):
+    client = alpha.client("carol")
+    answer = client.get("/api/v1/me/", HTTP_HOST=alpha.host.upper())
+    assert answer.status_code == 200
+    assert answer.json()["tenant"]["slug"] == "alpha"
+
+
 def test_unknown_host_is_a_json_404(db, client):
     answer = client.get("/api/v1/me/", HTTP_HOST="nobody.localhost")
     assert answer.status_code == 404

@@ -63,6 +63,8 @@ def test_garbage_query_parameters_never_500(expense, paths):
         "/api/v1/tasks/?status=DONE",
         "/api/v1/ticket-errors/?error_status=X",
         "/api/v1/tickets/?limit=x&offset=-5",
+        "/api/v1/tickets/?limit=9223372036854775808",
+        "/api/v1/tasks/?limit=99999999999999999999&offset=99999999999999999999",
         "/api/v1/tickets/?created_after=0001-01-01T00:00:00-23:59",
         "/api/v1/tickets/?created_before=9999-12-31T23:59:59-23:00",
         "/api/v1/tickets/?created_after=2026-01-01T00:00:00%2B05:00",
@@ -109,6 +111,18 @@ def test_text_postgresql_cannot_store_is_400_with_its_pointer_not_500(expense, p
     assert [t["status"] for t in expense.tasks(ticket)] == ["OPEN"]
     assert len(expense.history(ticket)["iterations"]) == 1
     assert task
+
+
+def test_a_page_holds_at_most_1000_rows_whatever_the_limit(expense):
+    for n in range(3):
+        expense.submit({"amount": n})
+    page = expense.admin.get("/api/v1/tickets/?limit=9223372036854775808").json()
+    assert (page["count"], len(page["results"])) == (3, 3)
+    page = expense.admin.get("/api/v1/tickets/?limit=2").json()
+    assert len(page["results"]) == 2 and "limit=2" in page["next"]
+    # The limit in force shows in the links: 5000 was cut to 1000.
+    page = expense.admin.get("/api/v1/tickets/?limit=5000&offset=1").json()
+    assert len(page["results"]) == 2 and "limit=1000" in page["previous"]
 
 
 def test_runaway_loop_goes_on_hold_and_keeps_data(alpha):

@@ -51,6 +51,22 @@ def test_bad_uploads_are_400(alpha):
     assert answer.status_code in (400, 415)
 
 
+def test_a_content_type_holding_nul_is_400_and_leaves_no_file(alpha, _media):
+    client = alpha.client("uploader")
+    body = (
+        b"--BB\r\n"
+        b'Content-Disposition: form-data; name="file"; filename="xy.txt"\r\n'
+        b"Content-Type: text/pl\x00ain\r\n\r\nhi\r\n--BB--\r\n"
+    )
+    answer = client.post("/api/v1/files/", body, content_type="multipart/form-data; boundary=BB")
+    assert answer.status_code == 400
+    assert answer.json()["errors"][0]["pointer"] == "/file"
+    assert client.get("/api/v1/files/").json()["results"] == []
+    assert not (_media / "alpha" / "uploads").exists() or not list(
+        (_media / "alpha" / "uploads").iterdir()
+    )
+
+
 def test_files_are_isolated(alpha, beta, expense):
     ticket = expense.submit({"amount": 1}).json()["id"]
     answer = _upload(expense.submitter, b"receipt", ticket=ticket)

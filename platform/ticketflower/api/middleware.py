@@ -14,7 +14,7 @@ class TenantMiddleware(TenantMainMiddleware):
 
     def get_tenant(self, domain_model, hostname):
         """The company serving `hostname` (tenants/lookups.py: no `SET search_path`)."""
-        company = company_for_host(hostname)
+        company = company_for_host(hostname.lower())  # host names are case-insensitive
         if company is None:
             raise domain_model.DoesNotExist(hostname)
         return company

@@ -27,7 +27,7 @@ from ticketflower.definitions.models import (
     WorkflowStatus,
 )
 from ticketflower.postgresql import rows
-from ticketflower.postgresql.text import storable, text_problems
+from ticketflower.postgresql.text import storable, text_problems, unstorable
 from ticketflower.runs import access, engine
 from ticketflower.runs.engine import StepResult
 from ticketflower.runs.models import (
@@ -373,6 +373,10 @@ def do_upload_file(
             status_code=413,
         )
     name = (upload.name or "upload").rsplit("/", 1)[-1][:200] or "upload"
+    for what, text in (("file name", name), ("content type", upload.content_type or "")):
+        message = unstorable(text)
+        if message:
+            raise ProblemError(f"The file's {what} cannot be stored.", [("/file", message)])
     # The schema prefix keeps companies' files apart on disk; the storage picks a free name.
     stored = default_storage.save(f"{connection.schema_name}/uploads/{name}", upload)
     try:
