@@ -17,6 +17,7 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from kernel.expressions import Evaluator
+from kernel.patterns import pattern_problem
 from kernel.problems import Problem, pointer
 from kernel.workspace import LOCAL_ONLY
 
@@ -225,7 +226,8 @@ def _fields_schema(workflow: dict) -> tuple[list[Problem], set[str] | None]:
             problems.append(Problem(at, f"not a valid JSON Schema: {error.message}"))
     except (SchemaError, RecursionError) as exc:
         problems.append(Problem(where, f"not a valid JSON Schema: {exc}"))
-    problems += _reference_problems(schema, where)
+    reported = {p.pointer for p in problems}  # a pattern that is not even a regex, say
+    problems += [p for p in _reference_problems(schema, where) if p.pointer not in reported]
     if schema.get("type") != "object":
         problems.append(Problem(where + "/type", 'fields_schema must have "type": "object"'))
     props = schema.get("properties")
@@ -245,13 +247,16 @@ _DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples"})
 
 
 def _reference_problems(schema: dict, where: str) -> list[Problem]:
-    """Every `$ref` / `$dynamicRef` must resolve within fields_schema: nothing is fetched."""
+    """Every `$ref` / `$dynamicRef` must resolve within fields_schema (nothing is fetched),
+    and every pattern must be one RE2 runs (kernel/patterns.py)."""
     try:
         resource = Resource.from_contents(schema, default_specification=DRAFT202012)
         resolver = LOCAL_ONLY.with_resource("", resource).resolver(base_uri="")
     except Exception:  # noqa: BLE001 - an unusable $schema or $id; the meta-schema says why
         return []
     problems: list[Problem] = []
+    unevaluated: list[tuple] = []
+    has_pattern_properties = False
     todo: list[tuple[Any, tuple]] = [(schema, ())]
     while todo:
         node, path = todo.pop()
@@ -261,14 +266,33 @@ def _reference_problems(schema: dict, where: str) -> list[Problem]:
         if not isinstance(node, dict):
             continue
         for key, value in node.items():
+            at = (*path, key)
             if key in ("$ref", "$dynamicRef") and isinstance(value, str):
                 try:
                     resolver.lookup(value)
                 except Unresolvable:
                     message = f"{key} {value!r} does not resolve within fields_schema"
-                    problems.append(Problem(where + pointer(*path, key), message))
-            elif key not in _DATA_KEYWORDS:
-                todo.append((value, (*path, key)))
+                    problems.append(Problem(where + pointer(*at), message))
+                continue
+            if key == "pattern" and isinstance(value, str):
+                message = pattern_problem(value)
+                if message:
+                    problems.append(Problem(where + pointer(*at), message))
+                continue
+            if key == "unevaluatedProperties":
+                unevaluated.append(at)
+            if key == "patternProperties" and isinstance(value, dict):
+                has_pattern_properties = True
+                for name in value:
+                    message = pattern_problem(name) if isinstance(name, str) else None
+                    if message:
+                        problems.append(Problem(where + pointer(*at, name), message))
+            if key not in _DATA_KEYWORDS:
+                todo.append((value, at))
+    if has_pattern_properties:
+        # jsonschema applies patternProperties with Python's re inside unevaluatedProperties.
+        message = "unevaluatedProperties cannot be used where fields_schema has patternProperties"
+        problems += [Problem(where + pointer(*at), message) for at in unevaluated]
     problems.sort(key=lambda p: p.pointer)
     return problems
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from functools import cache
 from typing import Any
 
-from jsonschema.validators import validator_for
+import re2
+from jsonschema.validators import extend, validator_for
 from referencing import Registry
 from referencing.exceptions import Unresolvable
 
+from kernel import patterns
 from kernel.problems import Problem, pointer
 
 # Checks one value; returns None when valid, else a message.
@@ -26,8 +29,14 @@ LOCAL_ONLY = Registry()
 
 
 def validator(fields_schema: Mapping[str, Any]) -> Any:
-    """A validator of `fields_schema` that resolves references within it and nowhere else."""
-    return validator_for(fields_schema)(fields_schema, registry=LOCAL_ONLY)
+    """A validator of `fields_schema` that resolves references within it and nowhere else,
+    and runs its patterns on RE2 (kernel/patterns.py)."""
+    return _on_re2(validator_for(fields_schema))(fields_schema, registry=LOCAL_ONLY)
+
+
+@cache
+def _on_re2(cls: Any) -> Any:
+    return extend(cls, patterns.KEYWORDS)
 
 
 def field_checks(fields_schema: Mapping[str, Any]) -> dict[str, ValueCheck]:
@@ -51,7 +60,7 @@ def _check_for(validator: Any) -> ValueCheck:
         except Unresolvable as exc:
             # Validation refuses such schemas; one stored before that still gets a 4xx.
             return f"the field's schema cannot resolve {getattr(exc, 'ref', '?')!r}"
-        except re.error as exc:
+        except (re.error, re2.error) as exc:
             return f"the field's schema holds an invalid pattern: {exc}"
         if error is None:
             return "value is not valid"

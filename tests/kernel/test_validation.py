@@ -107,6 +107,24 @@ def test_fields_schema_patterns_must_be_regular_expressions():
     assert "regex" in found["/workflow/fields_schema/properties/y/patternProperties"]
 
 
+def test_fields_schema_patterns_must_be_ones_re2_runs():
+    b = bundle(
+        {
+            "look": {"type": "string", "pattern": "^(?!admin).*$"},
+            "back": {"patternProperties": {"(a)\\1": {}}},
+            "fine": {"type": "string", "pattern": "^(a+)+$"},
+        }
+    )
+    found = problems(b)
+    base = "/workflow/fields_schema/properties/"
+    assert "RE2" in found[base + "look/pattern"]
+    assert "RE2" in found[base + "back/patternProperties/(a)\\1"]
+    assert base + "fine/pattern" not in found
+    assert "unevaluatedProperties" not in str(found)
+    b["workflow"]["fields_schema"]["unevaluatedProperties"] = False
+    assert "patternProperties" in problems(b)["/workflow/fields_schema/unevaluatedProperties"]
+
+
 def test_fields_schema_references_must_resolve_within_it():
     b = bundle(
         {

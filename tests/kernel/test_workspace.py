@@ -62,3 +62,42 @@ def test_a_stored_schema_with_a_bad_pattern_or_reference_gives_a_message_not_an_
     )
     assert "pattern" in checks["p"]("abc")
     assert "/$defs/missing" in checks["r"]("abc")
+
+
+def test_a_backtracking_pattern_is_answered_in_linear_time():
+    # Python's re takes about a second at 24 characters here and doubles with each one:
+    # 5,000 characters would never end. RE2 answers at once.
+    checks = field_checks(
+        {"type": "object", "properties": {"p": {"type": "string", "pattern": "^(a+)+$"}}}
+    )
+    assert "does not match" in checks["p"]("a" * 5000 + "!")
+    assert checks["p"]("a" * 5000) is None
+
+
+def test_pattern_keywords_keep_their_meaning_on_re2():
+    schema = {
+        "type": "object",
+        "properties": {
+            "code": {"type": "string", "pattern": "^[A-Z]{2}-\\d+$"},
+            "tags": {
+                "type": "object",
+                "patternProperties": {"^x-": {"type": "integer"}},
+                "additionalProperties": False,
+            },
+            "meta": {
+                "type": "object",
+                "properties": {"id": {}},
+                "patternProperties": {"^n_": {"type": "number"}},
+                "additionalProperties": {"type": "string"},
+            },
+        },
+    }
+    checks = field_checks(schema)
+    assert checks["code"]("AB-12") is None
+    assert "does not match" in checks["code"]("ab-12")
+    assert checks["tags"]({"x-a": 1}) is None
+    assert checks["tags"]({"x-a": "one"}) is not None
+    assert "do not match any of the regexes" in checks["tags"]({"y": 1})
+    assert checks["meta"]({"id": [], "n_a": 1.5, "other": "s"}) is None
+    assert checks["meta"]({"n_a": "x"}) is not None
+    assert checks["meta"]({"other": 1}) is not None
