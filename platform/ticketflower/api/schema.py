@@ -51,6 +51,10 @@ def add_error_responses(result: dict[str, Any], generator, request, public) -> d
             codes = ["401", "403"]
             if method in ("post", "put", "patch"):
                 codes += ["400", "413", "415"]
+            elif any(p.get("in") == "query" for p in operation.get("parameters", [])):
+                codes.append("400")  # a filter, page or iteration that is not valid
+            if method == "delete":
+                codes.append("409")  # a built-in role, a definition in use
             if "{" in path:
                 codes.append("404")
             if operation.get("security") == [{}] or not operation.get("security", True):
