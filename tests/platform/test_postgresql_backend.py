@@ -141,6 +141,31 @@ def test_an_exception_escaping_right_after_a_set_leaves_the_path_unknown(conn, m
     assert real_path(conn) == "alpha, public"
 
 
+def test_an_exception_before_the_set_does_not_leave_later_sets_skipped(conn, monkeypatch):
+    # django-tenants raises its re-entry flag, then opens the cursor for the SET outside
+    # its try: an exception there (a worker's time limit) would leave the flag up.
+    from django_tenants.postgresql_backend import base as tenants_base
+
+    alpha, beta = companies()
+    conn.set_tenant(alpha)
+    real_path(conn)
+    original = tenants_base.DatabaseWrapper._handle_search_path
+
+    def interrupted_before_the_set(self, cursor=None):
+        self._setting_search_path = True
+        raise Interrupted
+
+    monkeypatch.setattr(
+        tenants_base.DatabaseWrapper, "_handle_search_path", interrupted_before_the_set
+    )
+    conn.set_tenant(beta)
+    with pytest.raises(Interrupted):
+        conn.cursor()
+    monkeypatch.setattr(tenants_base.DatabaseWrapper, "_handle_search_path", original)
+    conn.set_tenant(beta)
+    assert real_path(conn) == "beta, public"
+
+
 def test_schema_qualified_blocks_nest(conn):
     alpha, beta = companies()
     conn.set_tenant(alpha)

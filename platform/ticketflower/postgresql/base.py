@@ -56,7 +56,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
         # Unknown until the SET, if one is sent, is through: an exception escaping it (a
         # worker's time limit, an interrupt) must not leave the previous path trusted.
         self._session_search_path = None
-        super()._handle_search_path(cursor)
+        try:
+            super()._handle_search_path(cursor)
+        except BaseException:
+            # django-tenants raises its re-entry flag before opening the cursor for the SET,
+            # outside its try: left up, every later SET on this connection would be skipped.
+            self._setting_search_path = False
+            self.search_path_set_schemas = None
+            raise
         self._session_search_path = self.search_path_set_schemas
 
     # django-tenants >= 4.0.1 forgets its own remembered path in close, rollback and
