@@ -4,7 +4,9 @@ Python's `re` backtracks: a valid pattern such as `^(a+)+$` takes exponential ti
 short value, and any ticket submitter would hold a server thread with it. RE2
 (google-re2) matches in linear time; it has no lookarounds and no backreferences, so
 validation refuses patterns that use them. jsonschema calls `re` itself, so the three
-keywords that apply these patterns are replaced here (same results, other engine).
+keywords that apply these patterns are replaced here. RE2 follows ECMA-262 (which JSON
+Schema names) more closely than `re` does: `\\w`, `\\d`, `\\s` and `\\b` are ASCII, `$`
+does not match before a final newline.
 """
 
 from __future__ import annotations
@@ -76,12 +78,17 @@ def additional_properties(
         for extra in extras:
             yield from validator.descend(instance[extra], additional, path=extra)
     elif not additional and extras:
-        joined = ", ".join(repr(each) for each in sorted(extras))
+        # jsonschema's own wording
+        joined = ", ".join(repr(each) for each in sorted(extras, key=str))
         if patterns:
+            verb = "does" if len(extras) == 1 else "do"
             listed = ", ".join(repr(each) for each in sorted(patterns))
-            yield ValidationError(f"{joined} do not match any of the regexes: {listed}")
+            yield ValidationError(f"{joined} {verb} not match any of the regexes: {listed}")
         else:
-            yield ValidationError(f"Additional properties are not allowed ({joined} unexpected)")
+            verb = "was" if len(extras) == 1 else "were"
+            yield ValidationError(
+                f"Additional properties are not allowed ({joined} {verb} unexpected)"
+            )
 
 
 KEYWORDS = {

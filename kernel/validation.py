@@ -244,11 +244,19 @@ def _fields_schema(workflow: dict) -> tuple[list[Problem], set[str] | None]:
 
 # Keywords whose values are data, not schemas: a "$ref" inside them is not a reference.
 _DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples"})
+# Keywords whose values map names (or patterns) to subschemas: their keys are not keywords.
+_SCHEMA_MAPS = frozenset(
+    {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
+)
+# Where a subschema would change how it is resolved or which engine runs it (jsonschema
+# picks its validator class again at a `$schema`): at the root only.
+_ROOT_ONLY = ("$schema", "$id")
 
 
 def _reference_problems(schema: dict, where: str) -> list[Problem]:
     """Every `$ref` / `$dynamicRef` must resolve within fields_schema (nothing is fetched),
-    and every pattern must be one RE2 runs (kernel/patterns.py)."""
+    every pattern must be one RE2 runs (kernel/patterns.py), `$schema` and `$id` stand at
+    the root only."""
     try:
         resource = Resource.from_contents(schema, default_specification=DRAFT202012)
         resolver = LOCAL_ONLY.with_resource("", resource).resolver(base_uri="")
@@ -257,38 +265,43 @@ def _reference_problems(schema: dict, where: str) -> list[Problem]:
     problems: list[Problem] = []
     unevaluated: list[tuple] = []
     has_pattern_properties = False
-    todo: list[tuple[Any, tuple]] = [(schema, ())]
+    # (node, its path, whether its keys are names of subschemas rather than keywords)
+    todo: list[tuple[Any, tuple, bool]] = [(schema, (), False)]
     while todo:
-        node, path = todo.pop()
+        node, path, names = todo.pop()
         if isinstance(node, list):
-            todo.extend((item, (*path, i)) for i, item in enumerate(node))
+            todo.extend((item, (*path, i), False) for i, item in enumerate(node))
             continue
         if not isinstance(node, dict):
             continue
+        if names:
+            todo.extend((value, (*path, key), False) for key, value in node.items())
+            continue
         for key, value in node.items():
             at = (*path, key)
-            if key in ("$ref", "$dynamicRef") and isinstance(value, str):
+            if key in _ROOT_ONLY and path:
+                message = f"'{key}' may only stand at the root of fields_schema"
+                problems.append(Problem(where + pointer(*at), message))
+            elif key in ("$ref", "$dynamicRef") and isinstance(value, str):
                 try:
                     resolver.lookup(value)
                 except Unresolvable:
                     message = f"{key} {value!r} does not resolve within fields_schema"
                     problems.append(Problem(where + pointer(*at), message))
-                continue
-            if key == "pattern" and isinstance(value, str):
+            elif key == "pattern" and isinstance(value, str):
                 message = pattern_problem(value)
                 if message:
                     problems.append(Problem(where + pointer(*at), message))
-                continue
-            if key == "unevaluatedProperties":
+            elif key == "unevaluatedProperties":
                 unevaluated.append(at)
-            if key == "patternProperties" and isinstance(value, dict):
+            elif key == "patternProperties" and isinstance(value, dict):
                 has_pattern_properties = True
                 for name in value:
                     message = pattern_problem(name) if isinstance(name, str) else None
                     if message:
                         problems.append(Problem(where + pointer(*at, name), message))
             if key not in _DATA_KEYWORDS:
-                todo.append((value, at))
+                todo.append((value, at, key in _SCHEMA_MAPS))
     if has_pattern_properties:
         # jsonschema applies patternProperties with Python's re inside unevaluatedProperties.
         message = "unevaluatedProperties cannot be used where fields_schema has patternProperties"

@@ -31,7 +31,12 @@ LOCAL_ONLY = Registry()
 def validator(fields_schema: Mapping[str, Any]) -> Any:
     """A validator of `fields_schema` that resolves references within it and nowhere else,
     and runs its patterns on RE2 (kernel/patterns.py)."""
-    return _on_re2(validator_for(fields_schema))(fields_schema, registry=LOCAL_ONLY)
+    cls = _on_re2(validator_for(fields_schema))
+    # jsonschema picks its class again wherever a (sub)schema names `$schema`, a `$ref` to
+    # the root included, and would go back to Python's re there: the root's `$schema` has
+    # chosen the dialect, so it goes (validation keeps `$schema` to the root).
+    schema = {k: v for k, v in fields_schema.items() if k != "$schema"}
+    return cls(schema, registry=LOCAL_ONLY)
 
 
 @cache
@@ -61,7 +66,10 @@ def _check_for(validator: Any) -> ValueCheck:
             # Validation refuses such schemas; one stored before that still gets a 4xx.
             return f"the field's schema cannot resolve {getattr(exc, 'ref', '?')!r}"
         except (re.error, re2.error) as exc:
-            return f"the field's schema holds an invalid pattern: {exc}"
+            reason = exc.args[0] if exc.args else exc
+            if isinstance(reason, bytes):
+                reason = reason.decode("utf-8", "replace")
+            return f"the field's schema holds an invalid pattern: {reason}"
         if error is None:
             return "value is not valid"
         where = "".join(f"/{p}" for p in error.path)

@@ -34,7 +34,8 @@ if not SECRET_KEY:
     SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"
 
 # Tenant hosts are <slug>.<BASE_DOMAIN>; the public (platform) host is BASE_DOMAIN itself.
-BASE_DOMAIN = os.environ.get("TICKETFLOWER_BASE_DOMAIN", "localhost")
+# Lowercase, as hosts are routed.
+BASE_DOMAIN = os.environ.get("TICKETFLOWER_BASE_DOMAIN", "localhost").lower()
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("ALLOWED_HOSTS", f"{BASE_DOMAIN},.{BASE_DOMAIN}").split(",")

@@ -255,3 +255,17 @@ def test_an_answer_holding_text_postgresql_cannot_store_errors_the_task(committe
     assert "cannot be stored" in message
     assert len(pricing.requests) == 1
     assert [it["iteration"] for it in trace["iterations"]] == [0]
+
+
+def test_a_callback_holding_nul_outside_its_output_is_accepted(committed_tenant, worker):
+    # Only the output the callback maps to is stored (and checked); the rest of another
+    # system's answer may hold what it likes.
+    callbacks = []
+    trace, pricing, warehouse = run_order(
+        committed_tenant,
+        answer(200, {"total": 250}),
+        call_back_later({"shipped": True, "log": "x\u0000y"}, store=callbacks),
+        [{"sku": "A", "qty": 2}],
+    )
+    assert callbacks[0][1] == 200
+    assert trace["status"] == "COMPLETED"

@@ -125,6 +125,33 @@ def test_fields_schema_patterns_must_be_ones_re2_runs():
     assert "patternProperties" in problems(b)["/workflow/fields_schema/unevaluatedProperties"]
 
 
+def test_fields_schema_checks_reach_properties_named_like_data_keywords():
+    b = bundle(
+        {
+            "default": {"type": "string", "pattern": "^(?!x)"},
+            "enum": {"$ref": "#/$defs/nope"},
+        }
+    )
+    found = problems(b)
+    base = "/workflow/fields_schema/properties/"
+    assert "RE2" in found[base + "default/pattern"]
+    assert "does not resolve" in found[base + "enum/$ref"]
+
+
+def test_schema_and_id_stand_at_the_root_of_fields_schema_only():
+    b = bundle(
+        {
+            "x": {"$schema": "https://json-schema.org/draft/2020-12/schema"},
+            "y": {"$id": "urn:money", "type": "number"},
+        }
+    )
+    b["workflow"]["fields_schema"]["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    found = problems(b)
+    base = "/workflow/fields_schema/properties/"
+    assert "root" in found[base + "x/$schema"] and "root" in found[base + "y/$id"]
+    assert "/workflow/fields_schema/$schema" not in found
+
+
 def test_fields_schema_references_must_resolve_within_it():
     b = bundle(
         {

@@ -97,7 +97,38 @@ def test_pattern_keywords_keep_their_meaning_on_re2():
     assert "does not match" in checks["code"]("ab-12")
     assert checks["tags"]({"x-a": 1}) is None
     assert checks["tags"]({"x-a": "one"}) is not None
-    assert "do not match any of the regexes" in checks["tags"]({"y": 1})
+    assert "does not match any of the regexes" in checks["tags"]({"y": 1})
     assert checks["meta"]({"id": [], "n_a": 1.5, "other": "s"}) is None
     assert checks["meta"]({"n_a": "x"}) is not None
     assert checks["meta"]({"other": 1}) is not None
+
+
+def test_a_root_schema_keyword_reached_through_a_reference_still_runs_patterns_on_re2():
+    # jsonschema picks its validator class again at a `$schema`; a `$ref` to the root
+    # would otherwise go back to Python's re (exponential on this value).
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": {"x": {"$ref": "#"}, "y": {"type": "string", "pattern": "^(a+)+$"}},
+    }
+    check = field_checks(schema)["x"]
+    assert "does not match" in check({"y": "a" * 5000 + "!"})
+
+
+def test_re2_keeps_jsonschemas_messages():
+    checks = field_checks(
+        {
+            "type": "object",
+            "properties": {
+                "closed": {"type": "object", "additionalProperties": False},
+                "named": {
+                    "type": "object",
+                    "patternProperties": {"^a": {}},
+                    "additionalProperties": False,
+                },
+            },
+        }
+    )
+    assert "('z' was unexpected)" in checks["closed"]({"z": 1})
+    assert "were unexpected" in checks["closed"]({"y": 1, "z": 2})
+    assert "'z' does not match any of the regexes" in checks["named"]({"z": 1})

@@ -16,7 +16,7 @@ from ticketflower.postgresql.text import text_problems
 class LimitedJSONParser(JSONParser):
     """Reads at most MAX_JSON_BODY_BYTES; rejects NaN/Infinity, which are not JSON, and
     strings no column can hold (NUL, unpaired surrogates): 400 with their pointers. A view
-    with `stores_nothing = True` receives NUL (its own checks report it)."""
+    with `parser_allows_nul = True` receives NUL: it checks what it keeps itself."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.MAX_JSON_BODY_BYTES
@@ -34,7 +34,7 @@ class LimitedJSONParser(JSONParser):
         # Unpaired surrogates are refused everywhere: no answer could even quote them back
         # (it must be UTF-8). NUL only where something may be stored.
         view = (parser_context or {}).get("view")
-        problems = text_problems(data, nul=not getattr(view, "stores_nothing", False))
+        problems = text_problems(data, nul=not getattr(view, "parser_allows_nul", False))
         if problems:
             raise ProblemError("The request holds text that cannot be stored.", problems)
         return data

@@ -294,7 +294,7 @@ class BundleViewSet(viewsets.ViewSet):
     permission_classes = [DefinitionPermission]
     read_only_actions = ("validate", "simulate")
     # The parser lets NUL through: validate reports it as a problem, simulate stores nothing.
-    stores_nothing = True
+    parser_allows_nul = True
 
     def get_serializer_class(self):
         return BundleSimulationSerializer if self.action == "simulate" else BundleSerializer

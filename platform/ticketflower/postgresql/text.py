@@ -5,9 +5,12 @@ database error in the middle of a write."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ticketflower.api.errors import escape_pointer_token
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def unstorable(text: str, *, nul: bool = True) -> str | None:
@@ -26,7 +29,7 @@ def storable(text: str) -> str:
     from what other systems said, which are recorded whatever they hold)."""
     if unstorable(text) is None:
         return text
-    return text.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
+    return _SURROGATE.sub("\ufffd", text.replace("\x00", "\ufffd"))
 
 
 def text_problems(value: Any, base: str = "", *, nul: bool = True) -> list[tuple[str, str]]:
