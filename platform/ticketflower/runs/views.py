@@ -497,6 +497,8 @@ class FileViewSet(
     @extend_schema(
         operation_id="files_download",
         summary="Download a file's content",
+        description="Always an attachment. Its Content-Type is the one given at upload "
+        "(`file_type`), or `application/octet-stream` when none was.",
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
     )
     @action(detail=True, methods=["get"])
