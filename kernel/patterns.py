@@ -27,14 +27,18 @@ def _compiled(pattern: str) -> Any:
     return re2.compile(pattern, _OPTIONS)
 
 
+def error_reason(exc: Exception) -> str:
+    """A regex engine's error as text (RE2 gives its reason as bytes)."""
+    reason = exc.args[0] if exc.args else exc
+    return reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
+
+
 def pattern_problem(pattern: str) -> str | None:
     """Why RE2 cannot run `pattern`, or None."""
     try:
         _compiled(pattern)
     except re2.error as exc:
-        reason = exc.args[0] if exc.args else exc
-        if isinstance(reason, bytes):
-            reason = reason.decode("utf-8", "replace")
+        reason = error_reason(exc)
         return f"{pattern!r} is not a pattern RE2 runs: {reason} (no lookarounds, backreferences)"
     return None
 

@@ -227,7 +227,7 @@ def _fields_schema(workflow: dict) -> tuple[list[Problem], set[str] | None]:
     except (SchemaError, RecursionError) as exc:
         problems.append(Problem(where, f"not a valid JSON Schema: {exc}"))
     reported = {p.pointer for p in problems}  # a pattern that is not even a regex, say
-    problems += [p for p in _reference_problems(schema, where) if p.pointer not in reported]
+    problems += [p for p in _schema_keyword_problems(schema, where) if p.pointer not in reported]
     if schema.get("type") != "object":
         problems.append(Problem(where + "/type", 'fields_schema must have "type": "object"'))
     props = schema.get("properties")
@@ -253,7 +253,7 @@ _SCHEMA_MAPS = frozenset(
 _ROOT_ONLY = ("$schema", "$id")
 
 
-def _reference_problems(schema: dict, where: str) -> list[Problem]:
+def _schema_keyword_problems(schema: dict, where: str) -> list[Problem]:
     """Every `$ref` / `$dynamicRef` must resolve within fields_schema (nothing is fetched),
     every pattern must be one RE2 runs (kernel/patterns.py), `$schema` and `$id` stand at
     the root only."""

@@ -66,10 +66,7 @@ def _check_for(validator: Any) -> ValueCheck:
             # Validation refuses such schemas; one stored before that still gets a 4xx.
             return f"the field's schema cannot resolve {getattr(exc, 'ref', '?')!r}"
         except (re.error, re2.error) as exc:
-            reason = exc.args[0] if exc.args else exc
-            if isinstance(reason, bytes):
-                reason = reason.decode("utf-8", "replace")
-            return f"the field's schema holds an invalid pattern: {reason}"
+            return f"the field's schema holds an invalid pattern: {patterns.error_reason(exc)}"
         if error is None:
             return "value is not valid"
         where = "".join(f"/{p}" for p in error.path)

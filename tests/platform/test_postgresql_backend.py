@@ -102,13 +102,19 @@ def test_selecting_another_schema_and_coming_back_without_a_query_sends_no_set(c
     assert sets(captured) == 0
 
 
-def test_a_rolled_back_set_is_not_trusted_after_switching_away_and_back(conn):
+def set_beta_inside_a_transaction(conn) -> Company:
+    """The session on alpha, then `SET` beta inside a transaction; returns beta."""
     alpha, beta = companies()
     conn.set_tenant(alpha)
     real_path(conn)
     conn.set_autocommit(False)
     conn.set_tenant(beta)
-    real_path(conn)  # SET beta inside the transaction
+    real_path(conn)
+    return beta
+
+
+def test_a_rolled_back_set_is_not_trusted_after_switching_away_and_back(conn):
+    beta = set_beta_inside_a_transaction(conn)
     conn.rollback()  # the session is back on alpha
     conn.set_autocommit(True)
     conn.set_schema_to_public()
@@ -120,7 +126,9 @@ class Interrupted(BaseException):
     """What a worker's time limit or a Ctrl-C raises in the middle of anything."""
 
 
-def test_an_exception_escaping_right_after_a_set_leaves_the_path_unknown(conn, monkeypatch):
+def interrupt_the_switch_to_beta(conn, monkeypatch, step) -> tuple[Company, Company]:
+    """The session on alpha; selecting beta runs `step(self, cursor, original)` in place of
+    django-tenants' SET step, which raises Interrupted; then the real step is back."""
     from django_tenants.postgresql_backend import base as tenants_base
 
     alpha, beta = companies()
@@ -128,15 +136,23 @@ def test_an_exception_escaping_right_after_a_set_leaves_the_path_unknown(conn, m
     real_path(conn)
     original = tenants_base.DatabaseWrapper._handle_search_path
 
-    def set_then_interrupt(self, cursor=None):
-        original(self, cursor)  # SET beta reaches the session
+    def replaced(self, cursor=None):
+        step(self, cursor, original)
         raise Interrupted
 
-    monkeypatch.setattr(tenants_base.DatabaseWrapper, "_handle_search_path", set_then_interrupt)
+    monkeypatch.setattr(tenants_base.DatabaseWrapper, "_handle_search_path", replaced)
     conn.set_tenant(beta)
     with pytest.raises(Interrupted):
         conn.cursor()
     monkeypatch.setattr(tenants_base.DatabaseWrapper, "_handle_search_path", original)
+    return alpha, beta
+
+
+def test_an_exception_escaping_right_after_a_set_leaves_the_path_unknown(conn, monkeypatch):
+    def set_beta(self, cursor, original):
+        original(self, cursor)  # SET beta reaches the session
+
+    alpha, _ = interrupt_the_switch_to_beta(conn, monkeypatch, set_beta)
     conn.set_tenant(alpha)
     assert real_path(conn) == "alpha, public"
 
@@ -144,24 +160,10 @@ def test_an_exception_escaping_right_after_a_set_leaves_the_path_unknown(conn, m
 def test_an_exception_before_the_set_does_not_leave_later_sets_skipped(conn, monkeypatch):
     # django-tenants raises its re-entry flag, then opens the cursor for the SET outside
     # its try: an exception there (a worker's time limit) would leave the flag up.
-    from django_tenants.postgresql_backend import base as tenants_base
-
-    alpha, beta = companies()
-    conn.set_tenant(alpha)
-    real_path(conn)
-    original = tenants_base.DatabaseWrapper._handle_search_path
-
-    def interrupted_before_the_set(self, cursor=None):
+    def raise_the_flag(self, cursor, original):
         self._setting_search_path = True
-        raise Interrupted
 
-    monkeypatch.setattr(
-        tenants_base.DatabaseWrapper, "_handle_search_path", interrupted_before_the_set
-    )
-    conn.set_tenant(beta)
-    with pytest.raises(Interrupted):
-        conn.cursor()
-    monkeypatch.setattr(tenants_base.DatabaseWrapper, "_handle_search_path", original)
+    _, beta = interrupt_the_switch_to_beta(conn, monkeypatch, raise_the_flag)
     conn.set_tenant(beta)
     assert real_path(conn) == "beta, public"
 
@@ -181,12 +183,7 @@ def test_schema_qualified_blocks_nest(conn):
 def test_a_commit_of_a_failed_transaction_does_not_leave_its_set_trusted(conn):
     # A caller caught a database error inside the transaction, without a savepoint:
     # PostgreSQL answers the COMMIT with ROLLBACK, and no error, undoing the SET.
-    alpha, beta = companies()
-    conn.set_tenant(alpha)
-    real_path(conn)
-    conn.set_autocommit(False)
-    conn.set_tenant(beta)
-    real_path(conn)  # SET beta inside the transaction
+    beta = set_beta_inside_a_transaction(conn)
     with conn.cursor() as cursor:
         with pytest.raises(DatabaseError):
             cursor.execute("SELECT 1/0")
