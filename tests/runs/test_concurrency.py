@@ -284,3 +284,25 @@ def test_parallel_completions_from_processes(committed_tenant):
     rows = _rows(committed_tenant.slug, ticket["workflow_instance"]["id"])
     assert rows["iterations"] == list(range(N + 1))
     assert rows["data"] == {"go": True, **{f"out{i}": i + 1 for i in range(N)}}
+
+
+def test_uploads_of_one_name_at_once_get_distinct_versions(committed_tenant, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    runner = Runner(committed_tenant, install(committed_tenant, simple_bundle()), "staff")
+    ticket = runner.submit({"amount": 1}).json()["id"]
+    clients = [committed_tenant.client("boss", "ticket_admin") for _ in range(N)]
+
+    def upload(i: int) -> int:
+        answer = clients[i].post(
+            "/api/v1/files/",
+            {"file": SimpleUploadedFile("same.txt", b"v%d" % i), "ticket": ticket},
+            format="multipart",
+        )
+        assert answer.status_code == 201, answer.json()
+        return answer.json()["version"]
+
+    versions = _in_threads(N, upload)
+    print(f"\n{N} uploads of one name at once got versions {versions}")
+    assert sorted(versions) == list(range(1, N + 1))

@@ -85,3 +85,31 @@ def test_files_are_isolated(alpha, beta, expense):
     private = _upload(stranger, b"mine").json()["id"]
     assert colleague.get(f"/api/v1/files/{private}/").status_code == 404
     assert expense.admin.get(f"/api/v1/files/{private}/").status_code == 200
+
+
+def test_uploading_a_name_again_to_a_ticket_makes_the_next_version_and_keeps_each(expense):
+    ticket = expense.submit({"amount": 1}).json()["id"]
+    first = _upload(expense.submitter, b"draft", name="quote.pdf", ticket=ticket).json()
+    second = _upload(expense.submitter, b"final", name="quote.pdf", ticket=ticket).json()
+    other = _upload(expense.submitter, b"x", name="other.pdf", ticket=ticket).json()
+    assert (first["version"], second["version"], other["version"]) == (1, 2, 1)
+    # Every version stays downloadable, with its own content.
+    for body, content in ((first, b"draft"), (second, b"final")):
+        answer = expense.submitter.get(body["download"])
+        assert b"".join(answer.streaming_content) == content
+    # The versions of one name, newest first.
+    listed = expense.submitter.get(f"/api/v1/files/?ticket={ticket}&filename=quote.pdf").json()
+    assert [(f["id"], f["version"]) for f in listed["results"]] == [
+        (second["id"], 2),
+        (first["id"], 1),
+    ]
+    # Another ticket starts its own count.
+    again = expense.submit({"amount": 2}).json()["id"]
+    assert _upload(expense.submitter, name="quote.pdf", ticket=again).json()["version"] == 1
+
+
+def test_files_without_a_ticket_are_versioned_per_uploader(alpha):
+    one, two = alpha.client("one"), alpha.client("two")
+    assert _upload(one, name="cv.txt").json()["version"] == 1
+    assert _upload(one, name="cv.txt").json()["version"] == 2
+    assert _upload(two, name="cv.txt").json()["version"] == 1

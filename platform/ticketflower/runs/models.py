@@ -217,7 +217,9 @@ class FileUpload(models.Model):
     """An uploaded file (the seed's `file_uploads`), stored through Django's storage API.
 
     `ext_key` is the storage name. A file may belong to a ticket; then whoever sees the
-    ticket sees the file (docs/decision-runs-visibility.md).
+    ticket sees the file (docs/decision-runs-visibility.md). Uploading a name again makes
+    the next `version` of it: per ticket, or per uploader for files without a ticket
+    (docs/decision-runs-file-versions.md); every version is its own row.
     """
 
     filename = models.CharField(max_length=255)
@@ -233,6 +235,16 @@ class FileUpload(models.Model):
 
     class Meta:
         ordering = ["id"]
+        # Per ticket only: files without a ticket are numbered per uploader under the same
+        # lock, but a constraint there would break when a deleted ticket or user leaves
+        # two rows of one name and version behind (SET_NULL).
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "filename", "version"],
+                condition=models.Q(ticket__isnull=False),
+                name="file_version_per_ticket",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return self.filename
+        return f"{self.filename} (version {self.version})"

@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from kernel import events
@@ -360,10 +361,33 @@ def do_resolve_error(error: TicketError, *, user: User, notes: str) -> TicketErr
 # ---------------------------------------------------------------- files
 
 
+def _next_file_version(name: str, *, ticket: TicketInstance | None, user: User) -> int:
+    """The version an upload of `name` gets: one more than the newest of that name on the
+    ticket (or, without a ticket, among the user's own files).
+
+    Two uploads of one name at once must not both read the same newest version: a
+    transaction-scoped advisory lock on (schema, owner, name) serializes them until the
+    caller's transaction commits; uploads of other names never wait.
+    """
+    owner = f"ticket:{ticket.pk}" if ticket is not None else f"user:{user.pk}"
+    key = f"file-version:{connection.schema_name}:{owner}:{name}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
+    same = FileUpload.objects.filter(filename=name)
+    same = (
+        same.filter(ticket=ticket)
+        if ticket is not None
+        else same.filter(ticket__isnull=True, uploaded_by=user)
+    )
+    newest = same.aggregate(newest=Max("version"))["newest"]
+    return (newest or 0) + 1
+
+
 def do_upload_file(
     upload: UploadedFile, *, user: User, ticket: TicketInstance | None = None
 ) -> FileUpload:
-    """Store an upload through Django's storage, under the company's schema name."""
+    """Store an upload through Django's storage, under the company's schema name, as the
+    next version of its name on the ticket (or among the uploader's own files)."""
     limit = settings.FILE_UPLOAD_MAX_BYTES
     if upload.size is not None and upload.size > limit:
         raise ProblemError(
@@ -383,6 +407,7 @@ def do_upload_file(
         with transaction.atomic():
             return FileUpload.objects.create(
                 filename=name,
+                version=_next_file_version(name, ticket=ticket, user=user),
                 ext_key=stored,
                 file_type=(upload.content_type or "")[:100] or None,
                 size=upload.size or 0,

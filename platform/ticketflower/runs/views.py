@@ -463,9 +463,10 @@ class FileViewSet(
     """Uploaded files: yours, and those of the tickets you see."""
 
     serializer_class = FileUploadSerializer
-    ordering_fields = ["id", "uploaded_at", "filename"]
+    ordering_fields = ["id", "uploaded_at", "filename", "version"]
     ordering = ["-id"]
     search_fields = ["filename"]
+    filterset_fields = ["ticket", "filename"]
 
     def get_queryset(self):
         return access.visible_files(self.request.user)
