@@ -143,19 +143,3 @@ def test_runaway_loop_goes_on_hold_and_keeps_data(alpha):
     assert [it["data"]["n"] for it in history["iterations"]] == [0, 1, 2, 3]
     assert [e["type"] for e in history["errors"]] == ["WORKFLOW_TRANSITION"]
     assert "runaway" in history["errors"][0]["message"]
-
-
-def test_a_workflow_that_no_longer_compiles_is_409_not_500(expense, monkeypatch):
-    from kernel.problems import InvalidBundle, Problem
-    from ticketflower.runs import engine
-
-    engine.clear_cache()
-
-    def broken(bundle):
-        raise InvalidBundle([Problem("/tasks/1/task_type", "unknown task type 'X'")])
-
-    monkeypatch.setattr(engine, "compile_definition", broken)
-    answer = expense.submit({"amount": 1})
-    assert answer.status_code == 409
-    assert answer.json()["type"] == "invalid_definition"
-    assert answer.json()["errors"][0]["pointer"] == "/tasks/1/task_type"

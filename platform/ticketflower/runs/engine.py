@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import traceback
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -48,13 +49,16 @@ from ticketflower.api.errors import Conflict, ProblemError
 from ticketflower.definitions import bundles
 from ticketflower.definitions.models import TicketDefinition, WorkflowDefinition
 from ticketflower.postgresql import rows as sql_rows
+from ticketflower.postgresql.text import storable, text_problems
 from ticketflower.runs.models import (
+    ErrorType,
     TaskInstance,
     TaskStatus,
     TicketError,
     TicketInstance,
     WorkflowData,
     WorkflowInstance,
+    WorkflowStatus,
 )
 
 log = logging.getLogger("ticketflower.runs")
@@ -188,9 +192,17 @@ def submit(
     """Create a ticket and its workflow instance, and run the submission step.
 
     Invalid fields are refused (400, pointers under /fields) before anything is written.
+    A workflow that cannot start (its stored definition no longer compiles, or the step
+    fails unexpectedly) keeps the ticket NOT_STARTED with a WORKFLOW_CREATION error
+    (`start` runs it later): the submission is never lost.
     """
     workflow = ticket_definition.workflow
-    comp = compiled(workflow)
+    try:
+        comp = compiled(workflow)
+    except ProblemError as unusable:
+        where = "; ".join(f"{p['pointer']}: {p['message']}" for p in unusable.problems)
+        message = f"The workflow could not start: {unusable.detail} {where}".strip()
+        return _keep_unstarted(ticket_definition, fields, user, message, trace=None)
     definition = comp.definition
     ticket_def = definition.tickets.get(ticket_definition.title)
     if ticket_def is None:  # cannot happen for a stored ACTIVE workflow: a bug, not input
@@ -214,6 +226,12 @@ def submit(
         state, effects = step(definition, None, event)
     except StepRefused as refused:
         raise refusal(refused) from None
+    except Exception as exc:
+        log.exception("ticket %s: its workflow could not start", ticket_id)
+        message = f"The workflow could not start: unexpected {type(exc).__name__}: {exc}"
+        return _keep_unstarted(
+            ticket_definition, fields, user, message, trace=traceback.format_exc()
+        )
     instance = WorkflowInstance(
         id=instance_id, workflow_id=comp.workflow_id, definition_version=comp.version
     )
@@ -236,6 +254,88 @@ def submit(
             result = _apply(comp, instance, ticket, state, effects, user=user)
     instance.ticket = ticket
     return ticket, result
+
+
+def _keep_unstarted(
+    ticket_definition: TicketDefinition,
+    fields: Any,
+    user: Any,
+    message: str,
+    *,
+    trace: str | None,
+) -> tuple[TicketInstance, StepResult]:
+    """Store a ticket whose workflow could not start: NOT_STARTED, its submitted fields
+    kept on the ticket, and a WORKFLOW_CREATION error (with the trace of an unexpected
+    failure) for the ticket admins."""
+    problems = text_problems(fields, "/fields")
+    if problems:
+        raise ProblemError("The ticket cannot be stored.", problems)
+    workflow = ticket_definition.workflow
+    with transaction.atomic():
+        instance = WorkflowInstance.objects.create(
+            workflow_id=workflow.pk,
+            definition_version=workflow.version,
+            status=WorkflowStatus.NOT_STARTED,
+        )
+        ticket = TicketInstance.objects.create(
+            ticket_definition=ticket_definition,
+            workflow_instance=instance,
+            created_by_id=getattr(user, "pk", None),
+            unstarted_fields=fields,
+        )
+        error = TicketError.objects.create(
+            ticket=ticket,
+            error_type=ErrorType.WORKFLOW_CREATION,
+            error_message=storable(message),
+            stack_trace=storable(trace) if trace else None,
+        )
+    instance.ticket = ticket
+    return ticket, StepResult(instance=instance, effects=[], errors=[error])
+
+
+def start(instance_id: int, *, user: Any = None) -> StepResult:
+    """Run the submission step of a ticket kept NOT_STARTED, on the fields it kept.
+
+    409 when the workflow has started already or its definition still does not compile;
+    fields the definition now refuses answer like a refused submission. Another unexpected
+    failure records one more WORKFLOW_CREATION error and leaves the ticket NOT_STARTED.
+    """
+    with transaction.atomic():
+        instance, _ = lock(instance_id=instance_id)
+        if instance.status != WorkflowStatus.NOT_STARTED:
+            detail = f"The workflow has started already: it is {instance.status}."
+            raise Conflict(detail, [("", detail)])
+        ticket = TicketInstance.objects.select_related("ticket_definition", "created_by").get(
+            workflow_instance_id=instance.pk
+        )
+        comp = compiled(instance.workflow_id)
+        event = kernel_events.ticket_submitted(
+            ticket.ticket_definition.title,
+            ticket.unstarted_fields or {},
+            ticket_id=ticket.pk,
+            created_by=ticket.created_by_id,
+        )
+        try:
+            state, effects = step(comp.definition, None, event)
+        except StepRefused as refused:
+            raise refusal(refused) from None
+        except Exception as exc:
+            log.exception("ticket %s: its workflow could not start", ticket.pk)
+            error = TicketError.objects.create(
+                ticket=ticket,
+                error_type=ErrorType.WORKFLOW_CREATION,
+                error_message=storable(
+                    f"The workflow could not start: unexpected {type(exc).__name__}: {exc}"
+                ),
+                stack_trace=storable(traceback.format_exc()),
+            )
+            return StepResult(instance=instance, effects=[], errors=[error])
+        TicketInstance.objects.filter(pk=ticket.pk).update(unstarted_fields=None)
+        instance.workflow_id, instance.definition_version = comp.workflow_id, comp.version
+        # Iteration 0 is the submitter's, whoever starts it.
+        result = _apply(comp, instance, ticket, state, effects, user=ticket.created_by)
+        instance.ticket = ticket
+        return result
 
 
 # The common submission's effects: it starts the workflow, writes iteration 0, starts tasks.
@@ -352,9 +452,11 @@ def run(
     """
     with transaction.atomic():
         instance, _ = lock(instance_id=instance_id)
-        comp = compiled(instance.workflow_id)
         if callable(event):
             event = event(instance)
+        if instance.status == WorkflowStatus.NOT_STARTED:
+            return _unstarted_step(instance, event)
+        comp = compiled(instance.workflow_id)
         return _step(comp, instance, event, user, known, extra, pointers)
 
 
@@ -398,6 +500,18 @@ def _step(
     return _apply(
         comp, instance, instance.ticket, state, effects, user=user, known=known, extra=extra
     )
+
+
+def _unstarted_step(instance: WorkflowInstance, event: dict[str, Any]) -> StepResult:
+    """An event on a workflow that never started (no state for the kernel): it can only be
+    cancelled; everything else waits for `start`."""
+    if event["type"] != "workflow_cancelled":
+        detail = "The workflow has not started (see its WORKFLOW_CREATION error): start it first."
+        raise Conflict(detail, [("", detail)])
+    instance.status = WorkflowStatus.CANCELLED
+    instance.save(update_fields=["status", "updated_at"])
+    effect = {"type": "workflow_status", "status": WorkflowStatus.CANCELLED, "completion": None}
+    return StepResult(instance=instance, effects=[effect])
 
 
 # ---------------------------------------------------------------- applying effects

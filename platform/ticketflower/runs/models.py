@@ -104,6 +104,9 @@ class TicketInstance(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = _user_fk("tickets")
+    # The submitted fields while the workflow could not start (a WORKFLOW_CREATION error;
+    # docs/decision-runs-workflow-creation-errors.md); null once it has started.
+    unstarted_fields = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from ticketflower.api.serializers import StrictSerializer
 from ticketflower.definitions.openapi import TraceSerializer
+from ticketflower.runs.access import sees_all
 from ticketflower.runs.models import (
     FileUpload,
     TaskInstance,
@@ -175,14 +176,28 @@ class TaskInstanceSerializer(FastRepresentation, serializers.ModelSerializer):
 class TicketErrorSerializer(serializers.ModelSerializer):
     """A ticket error and where it stands (NEW → REVIEWED → RESOLVED)."""
 
+    stack_trace = serializers.SerializerMethodField(
+        help_text="The trace of an unexpected failure; shown to ticket admins only "
+        "(null for everyone else, and for errors that are not unexpected failures)."
+    )
+
     class Meta:
         model = TicketError
         fields = [
             "id", "ticket", "task_instance", "task_definition", "completion", "error_type",
-            "error_message", "error_status", "resolution_notes", "reviewed_by", "resolved_by",
-            "created_at", "updated_at",
+            "error_message", "stack_trace", "error_status", "resolution_notes", "reviewed_by",
+            "resolved_by", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_stack_trace(self, error: TicketError) -> str | None:
+        # A trace names code and data a staff member should not read: admins only, and
+        # only when the request says who asks (a step's own answer never shows it).
+        request = self.context.get("request")
+        if request is None or not sees_all(request.user):
+            return None
+        return error.stack_trace
 
 
 class TicketSerializer(FastRepresentation, serializers.ModelSerializer):

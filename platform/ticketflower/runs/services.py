@@ -312,6 +312,14 @@ def do_write_data(instance_id: int, data: Any, *, user: User) -> StepResult:
     )
 
 
+def do_start_workflow(instance_id: int, *, user: User) -> StepResult:
+    """A ticket_admin starts the workflow of a ticket kept NOT_STARTED (a WORKFLOW_CREATION
+    error), once what stopped it is fixed."""
+    if not access.sees_all(user):
+        raise _forbidden("Only a ticket_admin may start a workflow.")
+    return engine.start(instance_id, user=user)
+
+
 def do_cancel_workflow(instance_id: int, *, user: User) -> StepResult:
     """A ticket_admin cancels a workflow: its active tasks are CANCELLED."""
     if not access.sees_all(user):

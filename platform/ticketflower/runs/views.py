@@ -279,6 +279,21 @@ class WorkflowInstanceViewSet(
         return Response(_outcome(result))
 
     @extend_schema(
+        operation_id="workflow_instances_start",
+        summary="Start a workflow that could not start (ticket_admin)",
+        description="For a NOT_STARTED instance (its ticket has a WORKFLOW_CREATION error): "
+        "runs the submission step on the fields the ticket kept. 409 when it has started "
+        "already or its definition still cannot run; an unexpected failure records one more "
+        "WORKFLOW_CREATION error (in `errors`) and leaves it NOT_STARTED.",
+        request=None,
+        responses={200: StepOutcomeSerializer, 403: ADMIN_ONLY, 409: NOT_ACTIVE},
+    )
+    @action(detail=True, methods=["post"])
+    def start(self, request: Request, pk: str | None = None) -> Response:
+        instance = self.get_object()
+        return Response(_outcome(services.do_start_workflow(instance.pk, user=request.user)))
+
+    @extend_schema(
         operation_id="workflow_instances_cancel",
         summary="Cancel the workflow (ticket_admin)",
         request=None,
@@ -434,7 +449,7 @@ class TicketErrorViewSet(
         error = self.get_object()
         values = _parse(ReviewSerializer, request.data)
         error = services.do_review_error(error, user=request.user, notes=values.get("notes"))
-        return Response(TicketErrorSerializer(error).data)
+        return Response(self.get_serializer(error).data)
 
     @extend_schema(
         operation_id="ticket_errors_resolve",
@@ -447,7 +462,7 @@ class TicketErrorViewSet(
         error = self.get_object()
         values = _parse(ResolveSerializer, request.data)
         error = services.do_resolve_error(error, user=request.user, notes=values["notes"])
-        return Response(TicketErrorSerializer(error).data)
+        return Response(self.get_serializer(error).data)
 
 
 # ---------------------------------------------------------------- files
