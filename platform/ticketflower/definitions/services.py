@@ -394,3 +394,23 @@ def simulate_workflow(workflow: WorkflowDefinition, scenario: Any) -> dict[str, 
 def simulate_bundle(bundle: Any, scenario: Any) -> dict[str, Any]:
     """The trace of a scenario on a bundle that is not stored."""
     return _simulate(bundle, scenario, "/bundle", "/scenario", 400)
+
+
+# ---------------------------------------------------------------- a part's history
+
+
+def part_versions(
+    part: Any, parts: Any, *, every_version: bool
+) -> list[tuple[WorkflowDefinition, Any | None]]:
+    """The history of a task, completion or ticket definition through its workflow's
+    versions, oldest first: each version of the lineage with the part of the same title in
+    it, or None where that version has none (docs/decision-definitions-part-versions.md).
+
+    `parts` is the caller's visible queryset of the part's model. `every_version`: the
+    caller reads every definition, so versions without the part are listed too; others
+    see only the versions where they see the part.
+    """
+    lineage = part.workflow.lineage
+    same = {p.workflow_id: p for p in parts.filter(workflow__lineage=lineage, title=part.title)}
+    versions = WorkflowDefinition.objects.filter(lineage=lineage).order_by("version")
+    return [(w, same.get(w.pk)) for w in versions if every_version or w.pk in same]

@@ -57,10 +57,42 @@ INVALID_DEFINITION = OpenApiResponse(
 )
 
 
+def _version_serializer(serializer: type) -> type:
+    """The schema of one entry of a part's `versions/` answer."""
+    name = serializer.__name__.removesuffix("Serializer") + "VersionSerializer"
+    return type(
+        name,
+        (serializers.Serializer,),
+        {
+            "__doc__": "One version of the part's workflow, with the part as it is there.",
+            "workflow": serializers.IntegerField(help_text="The workflow version's id."),
+            "version": serializers.IntegerField(),
+            "status": serializers.CharField(),
+            "changed": serializers.BooleanField(
+                help_text="Whether the part differs from the entry before (added, removed or "
+                "edited); false for the first."
+            ),
+            "definition": serializer(
+                allow_null=True, help_text="The part in that version; null if it has none."
+            ),
+        },
+    )
+
+
 def _crud_schema(name: str, serializer: type, *, detail: type | None = None):
     """The CRUD operations of a definition endpoint, documented once."""
     writes = {409: IMMUTABLE}
+    versions = {}
+    if detail is None:  # the parts (a workflow's versions: ?lineage= on the list)
+        versions["versions"] = extend_schema(
+            operation_id=f"{name.replace('-', '_')}_versions",
+            summary=f"One {name[:-1].replace('-', ' ')} through its workflow's versions",
+            description="Every version of the workflow's lineage that you see, oldest first, "
+            "with the part of the same title in it (null where it has none).",
+            responses=_version_serializer(serializer)(many=True),
+        )
     return extend_schema_view(
+        **versions,
         list=extend_schema(summary=f"List {name}"),
         retrieve=extend_schema(summary=f"One {name[:-1]}", responses=detail or serializer),
         create=extend_schema(
@@ -242,6 +274,41 @@ class PartViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         services.do_delete_part(instance)
+
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def versions(self, request: Request, pk: str | None = None) -> Response:
+        """This part through its workflow's versions (parts are versioned with it)."""
+        part = self.get_object()
+        history = services.part_versions(
+            part, self.get_queryset(), every_version=reads_everything(request.user)
+        )
+        context = self.get_serializer_context()
+        serializer = self.get_serializer_class()
+        body, previous = [], None
+        for workflow, found in history:
+            content = serializer(found, context=context).data if found is not None else None
+            same = _comparable(content) == _comparable(previous)
+            body.append(
+                {
+                    "workflow": workflow.pk,
+                    "version": workflow.version,
+                    "status": workflow.status,
+                    "changed": bool(body) and not same,
+                    "definition": content,
+                }
+            )
+            previous = content
+        return Response(body)
+
+
+# What differs between two versions of a part: its content, not where or when it is stored.
+_NOT_CONTENT = {"id", "url", "workflow", "position", "created_at", "updated_at", "created_by"}
+
+
+def _comparable(content: dict | None) -> dict | None:
+    if content is None:
+        return None
+    return {k: v for k, v in content.items() if k not in _NOT_CONTENT}
 
 
 @_crud_schema("task-definitions", TaskDefinitionSerializer)
