@@ -68,6 +68,7 @@ SHARED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc's files, served locally
 ]
 # Auth, sessions and tokens live in every tenant schema too: a credential of one
 # company means nothing in another (ARCHITECTURE.md, tenancy).
@@ -93,6 +94,9 @@ PUBLIC_SCHEMA_URLCONF = "ticketflower.urls_public"
 ROOT_URLCONF = "ticketflower.urls"
 
 MIDDLEWARE = [
+    # Static files on every host, before any tenant lookup, in production too (the
+    # browsable API's and the docs' assets ship with the code: nothing from a CDN).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "ticketflower.api.middleware.TenantMiddleware",
     "ticketflower.api.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -107,7 +111,8 @@ MIDDLEWARE = [
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The project's own templates (the browsable API's branding).
+        "DIRS": [BASE_DIR / "platform" / "ticketflower" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -125,7 +130,10 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en-us"
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Static files are served from the apps' static directories as they are (WhiteNoise with
+# finders): no collectstatic step to forget. STATIC_ROOT only when one is wanted.
+STATIC_ROOT = os.environ.get("TICKETFLOWER_STATIC_ROOT") or None
+WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(os.environ.get("TICKETFLOWER_MEDIA_ROOT", DATA_DIR / "media"))
 
 # Request size limits: JSON bodies (bundles included) and uploads.
@@ -155,7 +163,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "ticketflower.api.browsable.BrowsableAPIRenderer",
     ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -167,6 +175,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "ticketflower.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "VIEW_NAME_FUNCTION": "ticketflower.api.browsable.view_name",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -174,6 +183,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Tickets and the workflows behind them. Errors: see docs/errors.md.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc from drf-spectacular-sidecar's static files: no CDN, offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # The API speaks JSON; form parsers exist for the browsable API only. Documenting them
     # too gives each body three media types, which generated clients handle badly.
@@ -190,6 +203,8 @@ SPECTACULAR_SETTINGS = {
         "TicketErrorStatusEnum": "ticketflower.runs.models.ErrorStatus",
     },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Our base classes' docstrings describe the code, not a resource: never in the schema.
+    "GET_LIB_DOC_EXCLUDES": "ticketflower.api.schema.lib_doc_excludes",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "ticketflower.api.schema.add_error_responses",

@@ -1,16 +1,16 @@
 """URLs of a company's host (tenant schema)."""
 
 from django.urls import include, path
-from rest_framework.routers import DefaultRouter
 
 from ticketflower.accounts.views import MeView, RoleViewSet, UserViewSet
 from ticketflower.actions.views import CallbackView
 from ticketflower.api.errors import handler400, handler403, handler404, handler500  # noqa: F401
 from ticketflower.api.plugins import PluginListView
+from ticketflower.api.root import Router
 from ticketflower.definitions import views as definitions
 from ticketflower.runs import views as runs
 
-router = DefaultRouter()
+router = Router()
 router.register("users", UserViewSet, basename="user")
 router.register("roles", RoleViewSet, basename="role")
 router.register("workflows", definitions.WorkflowViewSet, basename="workflow")

@@ -7,12 +7,14 @@ from django.contrib.auth.password_validation import validate_password
 from rest_framework import serializers
 
 from ticketflower.accounts.roles import BUILTIN_ROLES, ROLE_NAME_PATTERN
+from ticketflower.api.fields import NameListInputField
 from ticketflower.api.serializers import StrictModelSerializer, StrictSerializer
 
 
 class UserSerializer(StrictModelSerializer):
-    roles = serializers.ListField(
-        child=serializers.CharField(max_length=100), required=False, help_text="Role names."
+    roles = NameListInputField(
+        required=False,
+        help_text="Role names (in an HTML form: separated by commas or spaces).",
     )
     password = serializers.CharField(
         write_only=True, required=False, style={"input_type": "password"}, min_length=1

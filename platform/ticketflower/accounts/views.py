@@ -67,6 +67,8 @@ class MeView(APIView):
 class UserViewSet(viewsets.ModelViewSet):
     """The company's users (tenant_admin only)."""
 
+    titles = ("Users", "User")
+
     queryset = User.objects.prefetch_related("groups").order_by("id")
     serializer_class = UserSerializer
     permission_classes = [IsTenantAdmin]
@@ -91,6 +93,8 @@ class RoleViewSet(
     viewsets.GenericViewSet,
 ):
     """The company's roles: the built-in ones and custom named roles (tenant_admin only)."""
+
+    titles = ("Roles", "Role")
 
     queryset = Group.objects.order_by("name")
     serializer_class = RoleSerializer

@@ -66,3 +66,20 @@ def add_error_responses(result: dict[str, Any], generator, request, public) -> d
                 if code in _DESCRIPTIONS and "content" not in response:
                     response["content"] = ref
     return result
+
+
+def lib_doc_excludes() -> list[type]:
+    """Classes whose docstrings never describe a schema component: drf-spectacular's own
+    list plus our serializer bases (a serializer without a docstring would inherit theirs)."""
+    from drf_spectacular.plumbing import get_lib_doc_excludes
+
+    from ticketflower.api.serializers import StrictMixin, StrictModelSerializer, StrictSerializer
+    from ticketflower.runs.serializers import FastRepresentation
+
+    return [
+        *get_lib_doc_excludes(),
+        StrictMixin,
+        StrictSerializer,
+        StrictModelSerializer,
+        FastRepresentation,
+    ]

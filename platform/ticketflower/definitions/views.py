@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from ticketflower.accounts.roles import role_names
 from ticketflower.api.parsers import LimitedJSONParser
 from ticketflower.api.serializers import StrictSerializer
+from ticketflower.api.viewsets import NoBodySerializer
 from ticketflower.definitions import bundles, services
 from ticketflower.definitions.filters import (
     CompletionDefinitionFilterSet,
@@ -44,10 +45,6 @@ from ticketflower.definitions.serializers import (
 
 # Bundles and scenarios are JSON documents: no form encoding of them makes sense.
 JSON_ONLY = [LimitedJSONParser]
-
-
-class NoBodySerializer(serializers.Serializer):
-    """The lifecycle actions take no body (the browsable API shows a bare POST button)."""
 
 
 IMMUTABLE = OpenApiResponse(description="The workflow is ACTIVE or ARCHIVED: immutable.")
@@ -114,6 +111,8 @@ class WorkflowViewSet(viewsets.ModelViewSet):
 
     Only a DRAFT changes; ACTIVE and ARCHIVED workflows answer 409 to every edit.
     """
+
+    titles = ("Workflow definitions", "Workflow definition")
 
     queryset = WorkflowDefinition.objects.select_related("created_by").order_by("id")
     serializer_class = WorkflowSerializer
@@ -315,6 +314,8 @@ def _comparable(content: dict | None) -> dict | None:
 class TaskDefinitionViewSet(PartViewSet):
     """Task definitions; `?workflow=ID` gives one workflow's tasks in definition order."""
 
+    titles = ("Task definitions", "Task definition")
+
     queryset = TaskDefinition.objects.select_related("created_by")
     serializer_class = TaskDefinitionSerializer
     filterset_class = TaskDefinitionFilterSet
@@ -323,6 +324,8 @@ class TaskDefinitionViewSet(PartViewSet):
 @_crud_schema("completions", CompletionDefinitionSerializer)
 class CompletionDefinitionViewSet(PartViewSet):
     """Workflow completions; `?workflow=ID` gives one workflow's in definition order."""
+
+    titles = ("Completions", "Completion")
 
     queryset = CompletionDefinition.objects.select_related("created_by")
     serializer_class = CompletionDefinitionSerializer
@@ -333,6 +336,8 @@ class CompletionDefinitionViewSet(PartViewSet):
 class TicketDefinitionViewSet(PartViewSet):
     """Ticket definitions. Users without a designer or ticket_admin role see only those of
     ACTIVE workflows that list one of their roles in `company_role_access`."""
+
+    titles = ("Ticket definitions", "Ticket definition")
 
     queryset = TicketDefinition.objects.select_related("created_by", "workflow")
     serializer_class = TicketDefinitionSerializer
@@ -357,6 +362,8 @@ class _SimulationInput(StrictSerializer):
 
 class BundleViewSet(viewsets.ViewSet):
     """Bundles that are not stored: validate and analyze, or simulate."""
+
+    titles = ("Bundles", "Bundle")
 
     permission_classes = [DefinitionPermission]
     read_only_actions = ("validate", "simulate")

@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ticketflower.api.fields import JSONObjectField
 from ticketflower.api.serializers import StrictSerializer
 from ticketflower.definitions.openapi import TraceSerializer
 from ticketflower.runs.access import sees_all
@@ -322,18 +323,21 @@ class FileUploadSerializer(serializers.ModelSerializer):
 
 
 class TicketSubmitSerializer(StrictSerializer):
+    """A ticket submission: the ticket definition and the values of its fields."""
+
     ticket_definition = serializers.IntegerField(help_text="The ticket definition's id.")
-    fields = serializers.DictField(
-        child=serializers.JSONField(allow_null=True),
+    fields = JSONObjectField(
         default=dict,
-        help_text="Workspace fields among the ticket definition's `fields`.",
+        help_text="Workspace fields among the ticket definition's `fields` (a JSON object).",
     )
 
 
 class TaskCompleteSerializer(StrictSerializer):
-    output = serializers.DictField(
-        child=serializers.JSONField(allow_null=True),
-        help_text="Values of the task's output fields (each valid against its schema).",
+    """A task's output."""
+
+    output = JSONObjectField(
+        help_text="Values of the task's output fields, each valid against its schema "
+        "(a JSON object).",
     )
 
 
@@ -342,9 +346,11 @@ class TaskAssignSerializer(StrictSerializer):
 
 
 class DataWriteSerializer(StrictSerializer):
-    data = serializers.DictField(
-        child=serializers.JSONField(allow_null=True),
-        help_text="Workspace fields to set (each a field of the schema, with a valid value).",
+    """A correction of the workspace."""
+
+    data = JSONObjectField(
+        help_text="Workspace fields to set, each a field of the schema with a valid value "
+        "(a JSON object).",
     )
 
 

@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ticketflower.api.errors import ProblemError
+from ticketflower.api.viewsets import ActionFormsMixin, NoBodySerializer
 from ticketflower.runs import access, history, services
 from ticketflower.runs.engine import StepResult
 from ticketflower.runs.filters import (
@@ -94,6 +95,8 @@ class TicketViewSet(
     """Tickets: submission starts their workflow. A user sees the tickets they created and
     those whose definition lists one of their roles; a ticket_admin sees all."""
 
+    titles = ("Tickets", "Ticket")
+
     serializer_class = TicketSerializer
     filterset_class = TicketFilterSet
     ordering_fields = ["id", "created_at"]
@@ -166,12 +169,19 @@ class TicketViewSet(
     retrieve=extend_schema(operation_id="workflow_instances_retrieve", summary="One instance"),
 )
 class WorkflowInstanceViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ActionFormsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):  # fmt: skip
     """Workflow instances of the tickets you see: their data per iteration, and a ticket
     admin's corrections and cancellation."""
 
+    titles = ("Workflow instances", "Workflow instance")
+
     serializer_class = WorkflowInstanceSerializer
+    action_serializers = {
+        "write": DataWriteSerializer,
+        "start": NoBodySerializer,
+        "cancel": NoBodySerializer,
+    }
     filterset_class = WorkflowInstanceFilterSet
     ordering_fields = ["id", "created_at", "updated_at"]
     ordering = ["-id"]
@@ -318,11 +328,21 @@ class WorkflowInstanceViewSet(
     retrieve=extend_schema(operation_id="tasks_retrieve", summary="One task instance"),
 )
 class TaskViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ActionFormsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):  # fmt: skip
     """Task instances: claimed, completed, assigned and retried through their actions."""
 
+    titles = ("Tasks", "Task")
+
     serializer_class = TaskInstanceSerializer
+    action_serializers = {
+        "claim": NoBodySerializer,
+        "assign": TaskAssignSerializer,
+        "unassign": NoBodySerializer,
+        "complete": TaskCompleteSerializer,
+        "retry": NoBodySerializer,
+        "cancel": NoBodySerializer,
+    }
     filterset_class = TaskFilterSet
     ordering_fields = ["id", "created_at", "updated_at", "status"]
     ordering = ["-id"]
@@ -426,11 +446,14 @@ class TaskViewSet(
     retrieve=extend_schema(operation_id="ticket_errors_retrieve", summary="One ticket error"),
 )
 class TicketErrorViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ActionFormsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):  # fmt: skip
     """Errors of the tickets you see; a ticket_admin reviews and resolves them."""
 
+    titles = ("Ticket errors", "Ticket error")
+
     serializer_class = TicketErrorSerializer
+    action_serializers = {"review": ReviewSerializer, "resolve": ResolveSerializer}
     filterset_class = TicketErrorFilterSet
     ordering_fields = ["id", "created_at"]
     ordering = ["-id"]
@@ -449,7 +472,7 @@ class TicketErrorViewSet(
         error = self.get_object()
         values = _parse(ReviewSerializer, request.data)
         error = services.do_review_error(error, user=request.user, notes=values.get("notes"))
-        return Response(self.get_serializer(error).data)
+        return Response(TicketErrorSerializer(error, context=self.get_serializer_context()).data)
 
     @extend_schema(
         operation_id="ticket_errors_resolve",
@@ -462,7 +485,7 @@ class TicketErrorViewSet(
         error = self.get_object()
         values = _parse(ResolveSerializer, request.data)
         error = services.do_resolve_error(error, user=request.user, notes=values["notes"])
-        return Response(self.get_serializer(error).data)
+        return Response(TicketErrorSerializer(error, context=self.get_serializer_context()).data)
 
 
 # ---------------------------------------------------------------- files
@@ -473,11 +496,14 @@ class TicketErrorViewSet(
     retrieve=extend_schema(operation_id="files_retrieve", summary="One file's metadata"),
 )
 class FileViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ActionFormsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):  # fmt: skip
     """Uploaded files: yours, and those of the tickets you see."""
 
+    titles = ("Files", "File")
+
     serializer_class = FileUploadSerializer
+    action_serializers = {"create": FileUploadRequestSerializer}
     ordering_fields = ["id", "uploaded_at", "filename", "version"]
     ordering = ["-id"]
     search_fields = ["filename"]
