@@ -134,6 +134,7 @@ STATIC_URL = "/static/"
 # finders): no collectstatic step to forget. STATIC_ROOT only when one is wanted.
 STATIC_ROOT = os.environ.get("TICKETFLOWER_STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = True
+STATICFILES_DIRS = [BASE_DIR / "platform" / "ticketflower" / "static"]
 MEDIA_ROOT = Path(os.environ.get("TICKETFLOWER_MEDIA_ROOT", DATA_DIR / "media"))
 
 # Request size limits: JSON bodies (bundles included) and uploads.
