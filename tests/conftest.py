@@ -148,6 +148,7 @@ def api_server(committed_tenant):
     thread.start()
     yield server.server_address[1]
     server.shutdown()
+    server.join_requests()
     server.server_close()
 
 

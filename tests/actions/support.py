@@ -71,7 +71,14 @@ class ThreadingWSGIServer(WSGIServer):
 
     def process_request(self, request, client_address):
         thread = threading.Thread(target=self._handle, args=(request, client_address), daemon=True)
+        self.__dict__.setdefault("threads", set()).add(thread)
         thread.start()
+
+    def join_requests(self, timeout: float = 10) -> None:
+        """Wait for the requests still being answered (each closes its database
+        connection when done: the test database can then be dropped)."""
+        for thread in list(self.__dict__.get("threads", ())):
+            thread.join(timeout)
 
     def _handle(self, request, client_address):
         try:

@@ -35,14 +35,21 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def chromium() -> Iterator:
-    """One headless Chromium for the session (the system's; fails if it is missing)."""
+    """A headless Chromium (the system's; fails if it is missing), for one test.
+
+    Per test, not per session: while Playwright runs, its event loop is current in this
+    thread and Django keeps the ORM's connections apart from the thread's own; stopping it
+    before the test's other fixtures end (a company's deletion, the database's) keeps
+    their queries on the connection they started with.
+    """
     if not Path(CHROMIUM).exists():
         pytest.fail(
             f"no Chromium at {CHROMIUM}: install Debian's chromium (apt-get install chromium) "
             "or set TICKETFLOWER_SKIP_BROWSER=1 to skip the browser tests locally"
         )
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -51,6 +58,8 @@ def chromium() -> Iterator:
         )
         yield browser
         browser.close()
+        # The connections the test's own queries opened while the loop ran.
+        connections.close_all()
 
 
 class Page:

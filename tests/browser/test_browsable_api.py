@@ -41,7 +41,7 @@ def _shown_json(tab) -> dict:
 
 
 def test_a_person_submits_completes_and_uploads_through_the_html_forms(
-    tab, committed_tenant, api_server, settings, tmp_path
+    committed_tenant, api_server, tab, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path
     workflow = install(committed_tenant, simple_bundle())

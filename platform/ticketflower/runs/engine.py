@@ -38,7 +38,7 @@ from django.utils import timezone
 from kernel import events as kernel_events
 from kernel.bundle import Definition
 from kernel.events import INVALID, StepRefused
-from kernel.problems import InvalidBundle
+from kernel.problems import InvalidBundle, Problem
 from kernel.state import ACTIVE_STATUSES
 from kernel.step import step
 from kernel.workspace import check_writes
@@ -50,6 +50,7 @@ from ticketflower.definitions import bundles
 from ticketflower.definitions.models import TicketDefinition, WorkflowDefinition
 from ticketflower.postgresql import rows as sql_rows
 from ticketflower.postgresql.text import storable, text_problems
+from ticketflower.runs import cards
 from ticketflower.runs.models import (
     ErrorType,
     TaskInstance,
@@ -210,6 +211,12 @@ def submit(
     # The kernel checks this again in the step; checking first means a refused
     # submission writes (and rolls back) nothing at all.
     problems = check_writes(definition.field_checks, fields, ticket_def.fields, "/fields", "ticket")
+    offered = cards.ticket_fields(definition, ticket_definition.title)
+    problems += [
+        Problem(f"/fields/{name}", "Required: the ticket's form must give it.")
+        for name in cards.required_fields(definition, offered)
+        if isinstance(fields, dict) and name not in fields
+    ]
     if problems:
         raise refusal(StepRefused(INVALID, problems))
     user_id = getattr(user, "pk", None)
@@ -240,6 +247,8 @@ def submit(
         ticket_definition=ticket_definition,
         workflow_instance=instance,
         created_by_id=user_id,
+        fields=fields,
+        summary=cards.summary(ticket_definition.title, offered, fields),
     )
     if all(e["type"] in _FAST_EFFECTS for e in effects):
         # One statement, atomic by itself: no transaction to open and commit (two round
@@ -264,9 +273,9 @@ def _keep_unstarted(
     *,
     trace: str | None,
 ) -> tuple[TicketInstance, StepResult]:
-    """Store a ticket whose workflow could not start: NOT_STARTED, its submitted fields
-    kept on the ticket, and a WORKFLOW_CREATION error (with the trace of an unexpected
-    failure) for the ticket admins."""
+    """Store a ticket whose workflow could not start: NOT_STARTED, its submitted fields on
+    the ticket (as every ticket's), and a WORKFLOW_CREATION error (with the trace of an
+    unexpected failure) for the ticket admins."""
     problems = text_problems(fields, "/fields")
     if problems:
         raise ProblemError("The ticket cannot be stored.", problems)
@@ -281,7 +290,8 @@ def _keep_unstarted(
             ticket_definition=ticket_definition,
             workflow_instance=instance,
             created_by_id=getattr(user, "pk", None),
-            unstarted_fields=fields,
+            fields=fields,
+            summary=cards.summary(ticket_definition.title, list(fields), fields),
         )
         error = TicketError.objects.create(
             ticket=ticket,
@@ -311,7 +321,7 @@ def start(instance_id: int, *, user: Any = None) -> StepResult:
         comp = compiled(instance.workflow_id)
         event = kernel_events.ticket_submitted(
             ticket.ticket_definition.title,
-            ticket.unstarted_fields or {},
+            ticket.fields,
             ticket_id=ticket.pk,
             created_by=ticket.created_by_id,
         )
@@ -330,7 +340,6 @@ def start(instance_id: int, *, user: Any = None) -> StepResult:
                 stack_trace=storable(traceback.format_exc()),
             )
             return StepResult(instance=instance, effects=[], errors=[error])
-        TicketInstance.objects.filter(pk=ticket.pk).update(unstarted_fields=None)
         instance.workflow_id, instance.definition_version = comp.workflow_id, comp.version
         # Iteration 0 is the submitter's, whoever starts it.
         result = _apply(comp, instance, ticket, state, effects, user=ticket.created_by)
@@ -384,6 +393,9 @@ def _submit_at_once(
         task.pk = task_id
         task.task_title = effect["task"]
         task.ticket_id = ticket.pk
+        # What the API shows of a new task, so answering costs no query.
+        task.start_data = rows[0].data if rows else {}
+        task.ticket_summary = ticket.summary
     result.created = tasks
     _schedule_notifications(comp, instance, tasks, [], {t.seq: t.pk for t in tasks})
     return result
@@ -579,6 +591,11 @@ def _apply(
         # What the API shows of a new instance, so answering costs no query.
         row.task_title = effect["task"]
         row.ticket_id = ticket.pk
+        if result.iteration is not None:
+            row.start_data = result.iteration.data
+        summary = getattr(ticket, "summary", None)
+        if summary is not None:
+            row.ticket_summary = summary
     result.created = rows
     ids.update({task.seq: task.pk for task in rows})
     if errors:
@@ -800,18 +817,19 @@ def lock(
         raise WorkflowInstance.DoesNotExist(f"No workflow instance {instance_id}.")
     width = sql_rows.width(WorkflowInstance)
     instance = sql_rows.from_row(WorkflowInstance, row[:width])
-    ticket_id, seq = row[width], row[width + 1]
+    ticket_id, summary, seq = row[width], row[width + 1], row[width + 2]
     if ticket_id is not None:
         instance.ticket = sql_rows.partial(
-            TicketInstance, id=ticket_id, workflow_instance_id=instance.pk
+            TicketInstance, id=ticket_id, workflow_instance_id=instance.pk, summary=summary
         )
     return instance, seq
 
 
 @cache
 def _lock_sql(*, by_task: bool) -> str:
-    """The lock's query: the instance's columns, its ticket's id, the task's seq."""
-    columns = f"{sql_rows.select_list(WorkflowInstance, 'w')}, t.id"
+    """The lock's query: the instance's columns, its ticket's id and summary, the task's
+    seq."""
+    columns = f"{sql_rows.select_list(WorkflowInstance, 'w')}, t.id, t.summary"
     tickets = f"LEFT JOIN {sql_rows.table(TicketInstance)} t ON t.workflow_instance_id = w.id"
     if by_task:
         return (

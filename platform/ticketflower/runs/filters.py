@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from rest_framework.exceptions import ValidationError
 
 from ticketflower.definitions.models import TaskType
@@ -36,7 +36,21 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
         return super().filter(qs, value)
 
 
+def text_q(instance: str, ticket: str, text: str) -> Q:
+    """Rows whose ticket's fields hold `text`, case-insensitive: in the newest workspace
+    (the workflow instance reached through `instance`), the submitted fields or the
+    summary (the ticket, through `ticket`); one SQL condition."""
+    return (
+        Q(**{f"{instance}state__data__icontains": text})
+        | Q(**{f"{ticket}fields__icontains": text})
+        | Q(**{f"{ticket}summary__icontains": text})
+    )
+
+
 class TicketFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_text", max_length=200, help_text="Text in the ticket's fields."
+    )
     status = django_filters.MultipleChoiceFilter(
         field_name="workflow_instance__status",
         choices=WorkflowStatus.choices,
@@ -53,9 +67,12 @@ class TicketFilterSet(django_filters.FilterSet):
     class Meta:
         model = TicketInstance
         fields = [
-            "status", "ticket_definition", "workflow", "created_after", "created_before",
+            "q", "status", "ticket_definition", "workflow", "created_after", "created_before",
             "created_by",
         ]  # fmt: skip
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(text_q("workflow_instance__", "", value)) if value else queryset
 
 
 class WorkflowInstanceFilterSet(django_filters.FilterSet):
@@ -68,6 +85,9 @@ class WorkflowInstanceFilterSet(django_filters.FilterSet):
 
 
 class TaskFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_text", max_length=200, help_text="Text in the fields of its ticket."
+    )
     status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices)
     assigned = django_filters.ChoiceFilter(
         choices=[("me", "me")], method="filter_assigned", help_text="`me`: assigned to you."
@@ -81,7 +101,16 @@ class TaskFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = TaskInstance
-        fields = ["status", "assigned", "claimable", "task_type", "ticket", "workflow_instance"]
+        fields = [
+            "q", "status", "assigned", "claimable", "task_type", "ticket", "workflow_instance",
+        ]  # fmt: skip
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return (
+            queryset.filter(text_q("workflow_instance__", "workflow_instance__ticket__", value))
+            if value
+            else queryset
+        )
 
     def filter_assigned(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(assigned_to=self.request.user.pk)

@@ -104,9 +104,11 @@ class TicketInstance(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = _user_fk("tickets")
-    # The submitted fields while the workflow could not start (a WORKFLOW_CREATION error;
-    # docs/decision-runs-workflow-creation-errors.md); null once it has started.
-    unstarted_fields = models.JSONField(null=True, blank=True)
+    # What was submitted (iteration 0's data, kept here too: listings show it without the
+    # history, and a ticket whose workflow could not start keeps it for `start`), and a
+    # short line naming the ticket (runs/cards.py), both written once at submission.
+    fields = models.JSONField(default=dict)
+    summary = models.CharField(max_length=200, default="", blank=True)
 
     class Meta:
         ordering = ["id"]

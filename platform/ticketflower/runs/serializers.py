@@ -12,9 +12,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ticketflower.api.errors import ProblemError
 from ticketflower.api.fields import JSONObjectField
 from ticketflower.api.serializers import StrictSerializer
 from ticketflower.definitions.openapi import TraceSerializer
+from ticketflower.runs import cards, engine
 from ticketflower.runs.access import sees_all
 from ticketflower.runs.models import (
     FileUpload,
@@ -36,6 +38,16 @@ def _time(value: Any) -> str | None:
     return None if value is None else _datetime.to_representation(value)
 
 
+API_ROOT = "/api/v1/"
+
+
+def api_base(context: dict[str, Any] | None) -> str:
+    """Where links start: the absolute API root of the request's host (relative without a
+    request, e.g. in a worker)."""
+    request = (context or {}).get("request")
+    return request.build_absolute_uri(API_ROOT) if request is not None else API_ROOT
+
+
 class FastRepresentation:
     """Serializers of the hot paths (submission, inbox) build their output by hand:
     DRF's ModelSerializer rebuilds its fields on every instance, which costs more than the
@@ -43,7 +55,7 @@ class FastRepresentation:
     tests/runs/test_serializers.py checks both give the same output."""
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
-        return self.represent(instance)
+        return self.represent(instance, api_base(self.context))
 
 
 def completion_title(instance: WorkflowInstance) -> str | None:
@@ -54,11 +66,12 @@ def completion_title(instance: WorkflowInstance) -> str | None:
     return (instance.state or {}).get("completion")
 
 
-def instance_data(instance: WorkflowInstance) -> dict[str, Any]:
+def instance_data(instance: WorkflowInstance, base: str = API_ROOT) -> dict[str, Any]:
     """WorkflowInstanceSerializer's output."""
     ticket = getattr(instance, "ticket", None)
     return {
         "id": instance.pk,
+        "url": f"{base}workflow-instances/{instance.pk}/",
         "ticket": ticket.pk if ticket is not None else None,
         "workflow": instance.workflow_id,
         "definition_version": instance.definition_version,
@@ -70,19 +83,67 @@ def instance_data(instance: WorkflowInstance) -> dict[str, Any]:
     }
 
 
-def task_data(task: TaskInstance) -> dict[str, Any]:
-    """TaskInstanceSerializer's output."""
+def _task_title(task: TaskInstance) -> str:
     title = getattr(task, "task_title", None)
+    return title if title is not None else task.task_definition.title
+
+
+def _task_card(task: TaskInstance) -> dict[str, Any]:
+    """From the compiled definition (cached): a listing costs no query for it."""
+    workflow_id = getattr(task, "workflow_id", None)
+    if workflow_id is None:
+        workflow_id = task.workflow_instance.workflow_id
+    try:
+        definition = engine.compiled(workflow_id).definition
+    except ProblemError:  # a definition that no longer compiles: the rest still shows
+        return {"description": "", "input_fields": (), "output_schema": None}
+    return cards.task_card(definition, _task_title(task))
+
+
+def _start_data(task: TaskInstance) -> dict[str, Any]:
+    """The workspace at the task's start iteration: annotated by listings, set by steps."""
+    data = getattr(task, "start_data", None)
+    if data is None:
+        data = (
+            WorkflowData.objects.filter(
+                workflow_instance_id=task.workflow_instance_id, iteration=task.start_iteration
+            )
+            .values_list("data", flat=True)
+            .first()
+        )
+    return data or {}
+
+
+def _ticket_summary(task: TaskInstance) -> str:
+    found = getattr(task, "ticket_summary", None)
+    if found is None:
+        found = (
+            TicketInstance.objects.filter(workflow_instance_id=task.workflow_instance_id)
+            .values_list("summary", flat=True)
+            .first()
+        )
+    return found or ""
+
+
+def task_data(task: TaskInstance, base: str = API_ROOT) -> dict[str, Any]:
+    """TaskInstanceSerializer's output."""
     ticket_id = getattr(task, "ticket_id", None)
+    card = _task_card(task)
+    start = _start_data(task)
     return {
         "id": task.pk,
+        "url": f"{base}tasks/{task.pk}/",
         "seq": task.seq,
         "ticket": ticket_id if ticket_id is not None else task.workflow_instance.ticket.pk,
+        "ticket_summary": _ticket_summary(task),
         "workflow_instance": task.workflow_instance_id,
         "task_definition": task.task_definition_id,
-        "title": title if title is not None else task.task_definition.title,
+        "title": _task_title(task),
+        "description": card["description"],
         "task_type": task.task_type,
         "status": task.status,
+        "input": {name: start[name] for name in card["input_fields"] if name in start},
+        "output_schema": card["output_schema"],
         "output": task.output,
         "start_iteration": task.start_iteration,
         "end_iteration": task.end_iteration,
@@ -95,27 +156,35 @@ def task_data(task: TaskInstance) -> dict[str, Any]:
     }
 
 
-def ticket_data(ticket: TicketInstance) -> dict[str, Any]:
+def ticket_data(ticket: TicketInstance, base: str = API_ROOT) -> dict[str, Any]:
     """TicketSerializer's output."""
     return {
         "id": ticket.pk,
+        "url": f"{base}tickets/{ticket.pk}/",
         "ticket_definition": ticket.ticket_definition_id,
         "title": ticket.ticket_definition.title,
-        "workflow_instance": instance_data(ticket.workflow_instance),
+        "summary": ticket.summary,
+        "fields": ticket.fields,
+        "workflow_instance": instance_data(ticket.workflow_instance, base),
         "created_by": ticket.created_by_id,
         "created_at": _time(ticket.created_at),
         "updated_at": _time(ticket.updated_at),
     }
 
 
-def ticket_detail_data(ticket: TicketInstance) -> dict[str, Any]:
+def ticket_detail_data(ticket: TicketInstance, base: str = API_ROOT) -> dict[str, Any]:
     """TicketDetailSerializer's output (`ticket.task_list` holds its tasks)."""
-    return {**ticket_data(ticket), "tasks": [task_data(t) for t in ticket.task_list]}
+    return {**ticket_data(ticket, base), "tasks": [task_data(t, base) for t in ticket.task_list]}
+
+
+def _link(serializer: serializers.Serializer, path: str) -> str:
+    return api_base(serializer.context) + path
 
 
 class WorkflowInstanceSerializer(FastRepresentation, serializers.ModelSerializer):
     """A workflow instance: its status, newest iteration and the completion that fired."""
 
+    url = serializers.SerializerMethodField(help_text="This workflow instance.")
     ticket = serializers.SerializerMethodField(help_text="The ticket that started it.")
     completion = serializers.SerializerMethodField(
         help_text="Title of the completion that fired, or null."
@@ -125,12 +194,16 @@ class WorkflowInstanceSerializer(FastRepresentation, serializers.ModelSerializer
     class Meta:
         model = WorkflowInstance
         fields = [
-            "id", "ticket", "workflow", "definition_version", "status", "iteration",
+            "id", "url", "ticket", "workflow", "definition_version", "status", "iteration",
             "completion", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
 
     represent = staticmethod(instance_data)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, instance: WorkflowInstance) -> str:
+        return _link(self, f"workflow-instances/{instance.pk}/")
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_ticket(self, instance: WorkflowInstance) -> int | None:
@@ -145,16 +218,30 @@ class WorkflowInstanceSerializer(FastRepresentation, serializers.ModelSerializer
 class TaskInstanceSerializer(FastRepresentation, serializers.ModelSerializer):
     """A task instance; `seq` is its number within its workflow instance."""
 
+    url = serializers.SerializerMethodField(help_text="This task.")
     title = serializers.SerializerMethodField(help_text="The task definition's title.")
+    description = serializers.SerializerMethodField(
+        help_text="The task definition's description: what to do."
+    )
     ticket = serializers.SerializerMethodField(help_text="The ticket it works for.")
+    ticket_summary = serializers.SerializerMethodField(help_text="That ticket's one line.")
     status = serializers.ChoiceField(choices=TaskStatus.choices, read_only=True)
+    input = serializers.SerializerMethodField(
+        help_text="Its input fields' values when it started (its start iteration)."
+    )
+    output_schema = serializers.SerializerMethodField(
+        help_text="The JSON Schema of the output it expects: its output fields, which are "
+        "required (a FORM completion must give those), nothing else; null if its workflow "
+        "cannot be read."
+    )
     output = serializers.JSONField(read_only=True, allow_null=True)
 
     class Meta:
         model = TaskInstance
         fields = [
-            "id", "seq", "ticket", "workflow_instance", "task_definition", "title",
-            "task_type", "status", "output", "start_iteration", "end_iteration",
+            "id", "url", "seq", "ticket", "ticket_summary", "workflow_instance",
+            "task_definition", "title", "description", "task_type", "status", "input",
+            "output_schema", "output", "start_iteration", "end_iteration",
             "assigned_to", "completed_by", "created_at", "started_at", "completed_at",
             "updated_at",
         ]  # fmt: skip
@@ -162,9 +249,29 @@ class TaskInstanceSerializer(FastRepresentation, serializers.ModelSerializer):
 
     represent = staticmethod(task_data)
 
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, task: TaskInstance) -> str:
+        return _link(self, f"tasks/{task.pk}/")
+
     def get_title(self, task: TaskInstance) -> str:
-        title = getattr(task, "task_title", None)
-        return title if title is not None else task.task_definition.title
+        return _task_title(task)
+
+    def get_description(self, task: TaskInstance) -> str:
+        return _task_card(task)["description"]
+
+    def get_ticket_summary(self, task: TaskInstance) -> str:
+        return _ticket_summary(task)
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"nullable": True}})
+    def get_input(self, task: TaskInstance) -> dict[str, Any]:
+        start, names = _start_data(task), _task_card(task)["input_fields"]
+        return {name: start[name] for name in names if name in start}
+
+    @extend_schema_field(
+        {"type": "object", "nullable": True, "additionalProperties": {"nullable": True}}
+    )
+    def get_output_schema(self, task: TaskInstance) -> dict[str, Any] | None:
+        return _task_card(task)["output_schema"]
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_ticket(self, task: TaskInstance) -> int | None:
@@ -204,18 +311,27 @@ class TicketErrorSerializer(serializers.ModelSerializer):
 class TicketSerializer(FastRepresentation, serializers.ModelSerializer):
     """A ticket and its workflow instance."""
 
+    url = serializers.SerializerMethodField(help_text="This ticket.")
     workflow_instance = WorkflowInstanceSerializer(read_only=True)
     title = serializers.SerializerMethodField(help_text="The ticket definition's title.")
+    summary = serializers.CharField(
+        read_only=True, help_text="One line: the ticket type and its first submitted values."
+    )
+    fields = serializers.JSONField(read_only=True, help_text="The fields it was submitted with.")
 
     class Meta:
         model = TicketInstance
         fields = [
-            "id", "ticket_definition", "title", "workflow_instance", "created_by",
-            "created_at", "updated_at",
+            "id", "url", "ticket_definition", "title", "summary", "fields", "workflow_instance",
+            "created_by", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
 
     represent = staticmethod(ticket_data)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, ticket: TicketInstance) -> str:
+        return _link(self, f"tickets/{ticket.pk}/")
 
     def get_title(self, ticket: TicketInstance) -> str:
         return ticket.ticket_definition.title
@@ -305,18 +421,24 @@ class HistorySerializer(TraceSerializer):
 class FileUploadSerializer(serializers.ModelSerializer):
     """An uploaded file's metadata; its content is at `download`."""
 
-    download = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField(help_text="This file's metadata.")
+    download = serializers.SerializerMethodField(help_text="Its content (an attachment).")
 
     class Meta:
         model = FileUpload
         fields = [
-            "id", "filename", "version", "file_type", "size", "ticket", "uploaded_by",
+            "id", "url", "filename", "version", "file_type", "size", "ticket", "uploaded_by",
             "uploaded_at", "download",
         ]  # fmt: skip
         read_only_fields = fields
 
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, upload: FileUpload) -> str:
+        return _link(self, f"files/{upload.pk}/")
+
+    @extend_schema_field(OpenApiTypes.URI)
     def get_download(self, upload: FileUpload) -> str:
-        return f"/api/v1/files/{upload.pk}/download/"
+        return _link(self, f"files/{upload.pk}/download/")
 
 
 # ---------------------------------------------------------------- input

@@ -29,7 +29,7 @@ from ticketflower.definitions.models import (
 )
 from ticketflower.postgresql import rows
 from ticketflower.postgresql.text import storable, text_problems, unstorable
-from ticketflower.runs import access, engine
+from ticketflower.runs import access, cards, engine
 from ticketflower.runs.engine import StepResult
 from ticketflower.runs.models import (
     ErrorStatus,
@@ -144,9 +144,11 @@ def do_complete_task(
     if problems:
         raise ProblemError("The output holds text that cannot be stored.", problems)
 
-    def event(_instance, seq: int) -> dict:
+    def event(instance, seq: int) -> dict:
         if check is not None:
-            check(_locked_task(task_id))
+            row = _locked_task(task_id)
+            row.workflow_instance = instance  # locked and loaded already
+            check(row)
         return events.task_completed(seq, output)
 
     return engine.run_for_task(task_id, event, user=user, extra={"output": output})
@@ -212,12 +214,28 @@ def check_complete_task(task: TaskInstance, output: Any, *, user: User) -> StepR
     def allowed(row: TaskInstance) -> None:
         if not row.is_active:
             raise _not_active(row)
-        if access.sees_all(user):
-            return
-        if row.task_type != TaskType.FORM or row.assigned_to_id != user.pk:
+        if not access.sees_all(user) and (
+            row.task_type != TaskType.FORM or row.assigned_to_id != user.pk
+        ):
             raise _forbidden("Only the task's assignee or a ticket_admin may complete it.")
+        if row.task_type == TaskType.FORM:
+            _check_required_output(row, output)
 
     return do_complete_task(task, output, user=user, source="api", check=allowed)
+
+
+def _check_required_output(row: TaskInstance, output: Any) -> None:
+    """A FORM's output must give its required fields (runs/cards.py): 400 naming each."""
+    definition = engine.compiled(row.workflow_instance.workflow_id).definition
+    task = definition.tasks_by_title.get(row.task_definition.title)
+    if task is None or not isinstance(output, dict):
+        return
+    missing = [n for n in cards.required_fields(definition, task.output_fields) if n not in output]
+    if missing:
+        raise ProblemError(
+            "The form misses required fields.",
+            [(f"/output/{name}", "Required: the task's form must give it.") for name in missing],
+        )
 
 
 def do_claim_task(task: TaskInstance, *, user: User) -> TaskInstance:

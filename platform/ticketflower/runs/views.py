@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
-from django.db.models import F, Prefetch
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -65,7 +65,23 @@ def _parse(serializer_class: type, data: Any) -> dict[str, Any]:
     return serializer.validated_data
 
 
-def _outcome(result: StepResult, task: TaskInstance | None = None) -> dict[str, Any]:
+def _described(tasks: QuerySet[TaskInstance]) -> QuerySet[TaskInstance]:
+    """Tasks with what their representation shows beyond their row, in the same query:
+    their ticket's id and summary, their workflow, and the workspace they started from."""
+    start = WorkflowData.objects.filter(
+        workflow_instance=OuterRef("workflow_instance"), iteration=OuterRef("start_iteration")
+    ).values("data")[:1]
+    return tasks.select_related("task_definition").annotate(
+        ticket_id=F("workflow_instance__ticket__id"),
+        ticket_summary=F("workflow_instance__ticket__summary"),
+        workflow_id=F("workflow_instance__workflow_id"),
+        start_data=Subquery(start),
+    )
+
+
+def _outcome(
+    result: StepResult, request: Request, task: TaskInstance | None = None
+) -> dict[str, Any]:
     """The body of a step's answer, from what the step wrote (no further query)."""
     started = [t for t in result.created if t.is_active]
     body = {
@@ -75,7 +91,7 @@ def _outcome(result: StepResult, task: TaskInstance | None = None) -> dict[str, 
         "started": started,
         "errors": result.errors,
     }
-    return StepOutcomeSerializer(body).data
+    return StepOutcomeSerializer(body, context={"request": request}).data
 
 
 # ---------------------------------------------------------------- tickets
@@ -110,8 +126,7 @@ class TicketViewSet(
             .defer("workflow_instance__state")
         )
         if self.action == "retrieve":
-            tasks = TaskInstance.objects.select_related("task_definition").order_by("seq")
-            tasks = tasks.annotate(ticket_id=F("workflow_instance__ticket__id"))
+            tasks = _described(TaskInstance.objects.order_by("seq"))
             queryset = queryset.prefetch_related(
                 Prefetch("workflow_instance__tasks", queryset=tasks)
             )
@@ -127,7 +142,7 @@ class TicketViewSet(
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         ticket = self.get_object()
         ticket.task_list = list(ticket.workflow_instance.tasks.all())
-        return Response(TicketDetailSerializer(ticket).data)
+        return Response(TicketDetailSerializer(ticket, context={"request": request}).data)
 
     @extend_schema(
         operation_id="tickets_create",
@@ -145,7 +160,8 @@ class TicketViewSet(
             values["ticket_definition"], values["fields"], user=request.user
         )
         ticket.task_list = result.created
-        return Response(TicketDetailSerializer(ticket).data, status=status.HTTP_201_CREATED)
+        body = TicketDetailSerializer(ticket, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         operation_id="tickets_history",
@@ -286,7 +302,7 @@ class WorkflowInstanceViewSet(
         instance = self.get_object()
         values = _parse(DataWriteSerializer, request.data)
         result = services.do_write_data(instance.pk, values["data"], user=request.user)
-        return Response(_outcome(result))
+        return Response(_outcome(result, request))
 
     @extend_schema(
         operation_id="workflow_instances_start",
@@ -301,7 +317,9 @@ class WorkflowInstanceViewSet(
     @action(detail=True, methods=["post"])
     def start(self, request: Request, pk: str | None = None) -> Response:
         instance = self.get_object()
-        return Response(_outcome(services.do_start_workflow(instance.pk, user=request.user)))
+        return Response(
+            _outcome(services.do_start_workflow(instance.pk, user=request.user), request)
+        )
 
     @extend_schema(
         operation_id="workflow_instances_cancel",
@@ -312,7 +330,9 @@ class WorkflowInstanceViewSet(
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         instance = self.get_object()
-        return Response(_outcome(services.do_cancel_workflow(instance.pk, user=request.user)))
+        return Response(
+            _outcome(services.do_cancel_workflow(instance.pk, user=request.user), request)
+        )
 
 
 # ---------------------------------------------------------------- the task inbox
@@ -348,14 +368,11 @@ class TaskViewSet(
     ordering = ["-id"]
 
     def get_queryset(self):
-        return (
-            access.visible_tasks(self.request.user)
-            .select_related("task_definition")
-            .annotate(ticket_id=F("workflow_instance__ticket__id"))
-        )
+        return _described(access.visible_tasks(self.request.user))
 
     def _fresh(self, task: TaskInstance) -> dict[str, Any]:
-        return TaskInstanceSerializer(self.get_queryset().get(pk=task.pk)).data
+        fresh = self.get_queryset().get(pk=task.pk)
+        return TaskInstanceSerializer(fresh, context={"request": self.request}).data
 
     @extend_schema(
         operation_id="tasks_claim",
@@ -411,7 +428,7 @@ class TaskViewSet(
         task = self.get_object()
         values = _parse(TaskCompleteSerializer, request.data)
         result = services.check_complete_task(task, values["output"], user=request.user)
-        return Response(_outcome(result, self.get_queryset().get(pk=task.pk)))
+        return Response(_outcome(result, request, self.get_queryset().get(pk=task.pk)))
 
     @extend_schema(
         operation_id="tasks_retry",
@@ -423,7 +440,7 @@ class TaskViewSet(
     def retry(self, request: Request, pk: str | None = None) -> Response:
         task = self.get_object()
         result = services.do_retry_task(task, user=request.user)
-        return Response(_outcome(result, self.get_queryset().get(pk=task.pk)))
+        return Response(_outcome(result, request, self.get_queryset().get(pk=task.pk)))
 
     @extend_schema(
         operation_id="tasks_cancel",
@@ -435,7 +452,7 @@ class TaskViewSet(
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         task = self.get_object()
         result = services.do_cancel_task(task, user=request.user)
-        return Response(_outcome(result, self.get_queryset().get(pk=task.pk)))
+        return Response(_outcome(result, request, self.get_queryset().get(pk=task.pk)))
 
 
 # ---------------------------------------------------------------- ticket errors
@@ -534,7 +551,8 @@ class FileViewSet(
                     "No such ticket.", [("/ticket", f"No ticket {values['ticket']} you see.")]
                 )
         upload = services.do_upload_file(values["file"], user=request.user, ticket=ticket)
-        return Response(FileUploadSerializer(upload).data, status=status.HTTP_201_CREATED)
+        body = FileUploadSerializer(upload, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         operation_id="files_download",
