@@ -42,7 +42,7 @@ WORKFLOW_KEYS = {
 TASK_KEYS = {
     "title", "description", "ext_ref", "task_type", "input_fields", "output_fields",
     "condition", "edit_layout", "display_layout", "action_url", "input_transform",
-    "output_transform", "timeout_seconds",
+    "output_transform", "timeout_seconds", "roles",
 }  # fmt: skip
 COMPLETION_KEYS = {
     "title", "description", "ext_ref", "completion_status", "fields", "condition",
@@ -385,6 +385,9 @@ def _task(
         if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
             yield Problem(at + "/action_url", "'action_url' must be an http or https URL")
     yield from _positive_int(task, "timeout_seconds", at)
+    yield from _roles(task, "roles", at)
+    if task.get("roles") and task_type in ACTION_TYPES:
+        yield Problem(at + "/roles", "'roles' applies to tasks done by people, not to actions")
     yield from _transform(task, "input_transform", at, evaluator)
     yield from _transform(task, "output_transform", at, evaluator)
     outputs = task.get("output_fields")
@@ -421,9 +424,14 @@ def _ticket(ticket: dict, at: str, seen: dict, fields: set[str] | None) -> Itera
         yield from _optional_string(ticket, key, at)
     yield from _ext_ref(ticket, at)
     yield from _field_list(ticket, "fields", at, fields, required=True, non_empty=False)
-    roles = ticket.get("company_role_access")
+    yield from _roles(ticket, "company_role_access", at)
+
+
+def _roles(obj: dict, key: str, base: str) -> Iterator[Problem]:
+    """An optional array of role names (which roles a company has is the platform's to
+    check: a bundle travels between companies)."""
+    roles = obj.get(key)
     if roles is not None and (
         not isinstance(roles, list) or not all(isinstance(r, str) for r in roles)
     ):
-        message = "'company_role_access' must be an array of strings"
-        yield Problem(at + "/company_role_access", message)
+        yield Problem(base + "/" + key, f"'{key}' must be an array of strings")

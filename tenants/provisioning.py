@@ -115,6 +115,27 @@ def _create_tenant(slug, name, domain, admin_username, admin_password) -> Create
     return CreatedTenant(company=company, domain=domain, admin_username=admin_username)
 
 
+def ensure_demo_tenant(slug: str, *, password: str) -> bool:
+    """Create the demo company unless it exists (development only); True if created.
+
+    Its `admin` holds every built-in role (tenant_admin, workflow_creator, ticket_admin)
+    so that a newcomer can do the whole quick start, submitting included, as one user.
+    """
+    from django.contrib.auth.models import User
+
+    from ticketflower.accounts.roles import BUILTIN_ROLES
+    from ticketflower.accounts.services import do_update_user
+
+    with schema_context("public"):
+        if Company.objects.filter(schema_name=slug).exists():
+            return False
+    created = create_tenant(slug, name="Demo company", admin_password=password)
+    with schema_context(slug):
+        admin = User.objects.get(username=created.admin_username)
+        do_update_user(admin, roles=list(BUILTIN_ROLES))
+    return True
+
+
 def delete_tenant(slug: str, *, confirm: str) -> None:
     """Drop a company's schema and rows; `confirm` must repeat the slug."""
     if confirm != slug:

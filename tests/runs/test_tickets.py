@@ -69,8 +69,19 @@ def test_bad_envelopes_are_400_never_500(expense):
 def test_company_role_access_is_enforced(alpha, expense):
     outsider = alpha.client("outsider", "sales")
     answer = expense.submit({"amount": 1}, client=outsider)
-    assert answer.status_code == 400
-    assert answer.json()["errors"][0]["pointer"] == "/ticket_definition"
+    # Refused, saying which roles would allow it.
+    assert answer.status_code == 403
+    assert answer.json()["errors"] == [
+        {
+            "pointer": "/ticket_definition",
+            "message": "Submitting 'Expense claim' needs one of the roles staff.",
+        }
+    ]
+    nothing = outsider.post(
+        "/api/v1/tickets/", {"ticket_definition": 10**9, "fields": {}}, format="json"
+    )
+    assert nothing.status_code == 400
+    assert nothing.json()["errors"][0]["message"] == "No ticket definition 1000000000."
     # A ticket_admin may submit any ticket.
     assert expense.submit({"amount": 1}, client=expense.admin).status_code == 201
 

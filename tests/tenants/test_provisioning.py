@@ -79,3 +79,40 @@ def test_migrate_after_clone_finds_nothing_to_apply(db):
     finally:
         connection.set_schema_to_public()
     assert plan == []
+
+
+def test_the_demo_admin_can_do_the_whole_quick_start(django_db_blocker, django_db_setup):
+    """`make run`'s demo company: its admin imports, activates and submits, unaided."""
+    from django.test import Client
+
+    from tests.runs.support import simple_bundle
+
+    slug = "demo_quick"
+    with django_db_blocker.unblock():
+        assert provisioning.ensure_demo_tenant(slug, password="admin") is True
+        assert provisioning.ensure_demo_tenant(slug, password="admin") is False  # idempotent
+        try:
+            client = Client(HTTP_HOST="demo-quick.localhost")
+            token = client.post(
+                "/api/v1/auth/token/",
+                {"username": "admin", "password": "admin"},
+                content_type="application/json",
+            ).json()["token"]
+            auth = {"HTTP_AUTHORIZATION": f"Token {token}"}
+            bundle = simple_bundle()
+            bundle["tickets"][0]["company_role_access"] = []  # no role the demo lacks
+            answer = client.post(
+                "/api/v1/workflows/import/", bundle, content_type="application/json", **auth
+            )
+            assert answer.status_code == 201, answer.json()
+            workflow = answer.json()
+            answer = client.post(f"/api/v1/workflows/{workflow['id']}/activate/", **auth)
+            assert answer.status_code == 200, answer.json()
+            body = {"ticket_definition": workflow["tickets"][0]["id"], "fields": {"amount": 1}}
+            answer = client.post("/api/v1/tickets/", body, content_type="application/json", **auth)
+            assert answer.status_code == 201, answer.json()
+            task = answer.json()["tasks"][0]["id"]
+            assert client.post(f"/api/v1/tasks/{task}/claim/", **auth).status_code == 200
+        finally:
+            connection.set_schema_to_public()
+            provisioning.delete_tenant(slug, confirm=slug)

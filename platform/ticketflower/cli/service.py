@@ -203,13 +203,9 @@ def cmd_tenant_create(args: argparse.Namespace) -> int:
 def cmd_tenant_ensure_demo(args: argparse.Namespace) -> int:  # noqa: ARG001
     """Create the demo company with admin/admin unless it exists (development only)."""
     _django()
-    from tenants.models import Company
-    from tenants.provisioning import create_tenant
+    from tenants.provisioning import ensure_demo_tenant
 
-    if not Company.objects.filter(schema_name=DEMO_SLUG).exists():
-        create_tenant(
-            DEMO_SLUG, name="Demo company", admin_username="admin", admin_password="admin"
-        )
+    ensure_demo_tenant(DEMO_SLUG, password="admin")
     return 0
 
 

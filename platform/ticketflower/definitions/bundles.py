@@ -23,7 +23,7 @@ SECTIONS: dict[str, tuple[type, tuple[str, ...]]] = {
         TaskDefinition,
         ("title", "description", "ext_ref", "task_type", "input_fields", "output_fields",
          "condition", "edit_layout", "display_layout", "action_url", "input_transform",
-         "output_transform", "timeout_seconds"),
+         "output_transform", "timeout_seconds", "roles"),
     ),
     "completions": (
         CompletionDefinition,
@@ -40,7 +40,7 @@ WORKFLOW_FIELDS = (
     "title", "description", "ext_ref", "fields_schema", "max_iterations", "display_layout",
 )  # fmt: skip
 # List columns are NOT NULL arrays: a bundle's null (allowed only where optional) is [].
-LIST_COLUMNS = {"input_fields", "output_fields", "fields", "company_role_access"}
+LIST_COLUMNS = {"input_fields", "output_fields", "fields", "company_role_access", "roles"}
 DEFAULT_MAX_ITERATIONS = 1000
 
 SECTION_OF_MODEL = {model: section for section, (model, _) in SECTIONS.items()}

@@ -103,7 +103,7 @@ def _names(obj: dict, key: str, base: str) -> Problems:
 
 
 _NAME_LISTS = {
-    "tasks": ("input_fields", "output_fields"),
+    "tasks": ("input_fields", "output_fields", "roles"),
     "completions": ("fields",),
     "tickets": ("fields", "company_role_access"),
 }

@@ -134,6 +134,9 @@ class TaskDefinition(WorkflowPart):
     timeout_seconds = models.PositiveIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1)]
     )
+    # Who may claim and complete its instances (a task done by people): holders of one of
+    # these roles, and ticket admins; empty: whoever sees the ticket.
+    roles = _field_names()
 
     class Meta(WorkflowPart.Meta):
         constraints = [

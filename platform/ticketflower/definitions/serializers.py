@@ -70,13 +70,18 @@ class TaskDefinitionSerializer(PartSerializer):
     condition = ConditionField(required=False, allow_null=True)
     input_transform = TransformField(required=False, allow_null=True)
     output_transform = TransformField(required=False, allow_null=True)
+    roles = NameListField(
+        required=False,
+        help_text="Roles that may claim and complete it (FORM); empty: anyone who sees the ticket.",
+    )
 
     class Meta(PartSerializer.Meta):
         model = TaskDefinition
         fields = [
             "id", "url", "workflow", "position", "title", "description", "ext_ref", "task_type",
             "input_fields", "output_fields", "condition", "edit_layout", "display_layout",
-            "action_url", "input_transform", "output_transform", "timeout_seconds", *_TIMESTAMPS,
+            "action_url", "input_transform", "output_transform", "timeout_seconds", "roles",
+            *_TIMESTAMPS,
         ]  # fmt: skip
 
 

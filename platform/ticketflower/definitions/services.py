@@ -31,6 +31,7 @@ from ticketflower.definitions.models import (
     WorkflowDefinition,
     WorkflowStatus,
 )
+from ticketflower.definitions.roles import unknown_role_findings
 
 Part = TaskDefinition | CompletionDefinition | TicketDefinition
 Problems = list[tuple[str, str]]
@@ -345,12 +346,14 @@ def do_delete_part(part: Part) -> None:
 
 
 def report(bundle: Any) -> dict[str, Any]:
-    """Validation and, when valid, analysis of a bundle: {valid, problems, findings}."""
+    """Validation and, when valid, analysis of a bundle: {valid, problems, findings}; the
+    findings include roles the company does not have."""
     problems = bundle_problems(bundle)
     findings: list[dict[str, Any]] = []
     if not problems:
         definition = compile_definition(bundle)
         findings = [f.to_dict() for f in analyze(definition)]
+        findings += unknown_role_findings(bundle)
     return {
         "valid": not problems,
         "problems": [{"pointer": p, "message": m} for p, m in problems],

@@ -33,6 +33,29 @@ def may_submit(user: Any, company_role_access: list[str]) -> bool:
     return sees_all(user) or bool(role_names(user) & set(company_role_access or ()))
 
 
+def may_work_on(user: Any, roles: list[str] | None) -> bool:
+    """Whether the user may claim and complete a task whose definition names `roles`
+    (none: anyone who sees its ticket; ticket admins always)."""
+    return not roles or sees_all(user) or bool(role_names(user) & set(roles))
+
+
+def needs_roles(roles: list[str]) -> str:
+    """How a refusal names the roles that would allow it."""
+    return "one of the roles " + ", ".join(sorted(roles))
+
+
+def workable_q(user: Any, prefix: str = "") -> Q | None:
+    """The condition on tasks (reached through `prefix`) whose roles the user holds;
+    None: all (a ticket admin)."""
+    if sees_all(user):
+        return None
+    q = Q(**{f"{prefix}task_definition__roles": []})
+    roles = sorted(role_names(user))
+    if roles:
+        q |= Q(**{f"{prefix}task_definition__roles__overlap": roles})
+    return q
+
+
 def ticket_q(user: Any, prefix: str = "") -> Q | None:
     """The condition on tickets (reached through `prefix`) that the user sees; None: all."""
     if sees_all(user):

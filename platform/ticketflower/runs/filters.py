@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from rest_framework.exceptions import ValidationError
 
 from ticketflower.definitions.models import TaskType
+from ticketflower.runs.access import workable_q
 from ticketflower.runs.models import (
     ACTIVE_TASK_STATUSES,
     ErrorStatus,
@@ -93,7 +94,8 @@ class TaskFilterSet(django_filters.FilterSet):
         choices=[("me", "me")], method="filter_assigned", help_text="`me`: assigned to you."
     )
     claimable = django_filters.BooleanFilter(
-        method="filter_claimable", help_text="Active FORM tasks assigned to nobody."
+        method="filter_claimable",
+        help_text="Active FORM tasks assigned to nobody that you may claim (your roles).",
     )
     task_type = django_filters.CharFilter()
     ticket = django_filters.NumberFilter(field_name="workflow_instance__ticket__id")
@@ -123,7 +125,11 @@ class TaskFilterSet(django_filters.FilterSet):
         }
         if value is None:
             return queryset
-        return queryset.filter(**claimable) if value else queryset.exclude(**claimable)
+        q = Q(**claimable)
+        workable = workable_q(self.request.user)
+        if workable is not None:
+            q &= workable
+        return queryset.filter(q) if value else queryset.exclude(q)
 
 
 class TicketErrorFilterSet(django_filters.FilterSet):

@@ -88,19 +88,25 @@ def do_submit_ticket(
     """Submit a ticket: its workflow instance starts, iteration 0 is written, tasks start.
 
     The ticket definition must be one the user may submit (`company_role_access`, or a
-    ticket_admin); an unknown one and one the user may not submit get the same answer,
-    so a definition's existence does not leak. Invalid fields: 400, nothing created.
+    ticket_admin): otherwise 403 naming the roles that would allow it (a company's ticket
+    types are no secret to its own people; docs/decision-runs-task-roles.md). An unknown
+    one: 400. Invalid fields: 400, nothing created.
     """
     ticket_definition = (
         _submitted_definition(ticket_definition_id)
         if type(ticket_definition_id) is int and 0 < ticket_definition_id < 2**63
         else None
     )
-    if ticket_definition is None or not access.may_submit(
-        user, ticket_definition.company_role_access
-    ):
-        message = f"No ticket definition {ticket_definition_id!r} that you may submit."
+    if ticket_definition is None:
+        message = f"No ticket definition {ticket_definition_id!r}."
         raise ProblemError("The ticket cannot be submitted.", [("/ticket_definition", message)])
+    roles = ticket_definition.company_role_access
+    if not access.may_submit(user, roles):
+        needs = access.needs_roles(roles) if roles else "the role ticket_admin"
+        message = f"Submitting '{ticket_definition.title}' needs {needs}."
+        raise ProblemError(
+            message, [("/ticket_definition", message)], type="permission_denied", status_code=403
+        )
     workflow = ticket_definition.workflow
     if workflow.status != WorkflowStatus.ACTIVE:
         raise Conflict(
@@ -218,6 +224,7 @@ def check_complete_task(task: TaskInstance, output: Any, *, user: User) -> StepR
             row.task_type != TaskType.FORM or row.assigned_to_id != user.pk
         ):
             raise _forbidden("Only the task's assignee or a ticket_admin may complete it.")
+        _check_roles(row, user, "Completing")
         if row.task_type == TaskType.FORM:
             _check_required_output(row, output)
 
@@ -255,12 +262,29 @@ def do_assign_task(task: TaskInstance, assignee: User, *, by: User) -> TaskInsta
     return _assign(task, assignee, claim=False)
 
 
+def _check_roles(row: TaskInstance, user: User, doing: str) -> None:
+    """403 unless the user holds a role the task's definition names (docs/
+    decision-runs-task-roles.md); the refusal says which roles would allow it."""
+    roles = row.task_definition.roles
+    if not access.may_work_on(user, roles):
+        title = row.task_definition.title
+        raise _forbidden(f"{doing} '{title}' needs {access.needs_roles(roles)}.")
+
+
 def _assign(task: TaskInstance, assignee: User, *, claim: bool) -> TaskInstance:
     with engine.locked(task.workflow_instance_id):
         row = _locked_task(task)
         _require_form(row)
         if not row.is_active:
             raise _not_active(row)
+        if claim:
+            _check_roles(row, assignee, "Claiming")
+        elif not access.may_work_on(assignee, row.task_definition.roles):
+            title, roles = row.task_definition.title, row.task_definition.roles
+            message = f"{assignee.username} does not hold {access.needs_roles(roles)}."
+            raise ProblemError(
+                f"'{title}' cannot be given to {assignee.username}.", [("/user", message)]
+            )
         if claim and row.assigned_to_id is not None:
             raise Conflict(
                 f"Task instance {row.pk} is already assigned.",
