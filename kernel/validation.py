@@ -17,6 +17,7 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from kernel.expressions import Evaluator
+from kernel.messages import schema_error_message
 from kernel.patterns import pattern_problem
 from kernel.problems import Problem, pointer
 from kernel.workspace import LOCAL_ONLY
@@ -223,7 +224,7 @@ def _fields_schema(workflow: dict) -> tuple[list[Problem], set[str] | None]:
         meta = cls(cls.META_SCHEMA, format_checker=cls.FORMAT_CHECKER)
         for error in sorted(meta.iter_errors(schema), key=lambda e: list(map(str, e.path))):
             at = where + pointer(*error.path)
-            problems.append(Problem(at, f"not a valid JSON Schema: {error.message}"))
+            problems.append(Problem(at, f"not a valid JSON Schema: {schema_error_message(error)}"))
     except (SchemaError, RecursionError) as exc:
         problems.append(Problem(where, f"not a valid JSON Schema: {exc}"))
     reported = {p.pointer for p in problems}  # a pattern that is not even a regex, say

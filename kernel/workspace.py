@@ -17,6 +17,7 @@ from referencing import Registry
 from referencing.exceptions import Unresolvable
 
 from kernel import patterns
+from kernel.messages import as_json, schema_error_message
 from kernel.problems import Problem, pointer
 
 # Checks one value; returns None when valid, else a message.
@@ -70,7 +71,7 @@ def _check_for(validator: Any) -> ValueCheck:
         if error is None:
             return "value is not valid"
         where = "".join(f"/{p}" for p in error.path)
-        return f"{error.message}" + (f" (at {where})" if where else "")
+        return schema_error_message(error) + (f" (at {where})" if where else "")
 
     return check
 
@@ -101,7 +102,7 @@ def check_writes(
             continue
         message = checks[key](value)
         if message is not None:
-            problems.append(Problem(where, f"invalid value for '{key}': {message}"))
+            problems.append(Problem(where, f"invalid value for {as_json(key)}: {message}"))
     return problems
 
 
