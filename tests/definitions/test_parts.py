@@ -25,7 +25,7 @@ def test_crud_of_each_part(designer, imported, url, body, section):
     created = designer.post(url, {**body, "workflow": workflow["id"]}, format="json")
     assert created.status_code == 201, created.json()
     part = created.json()
-    assert part["created_by"] == "designer"
+    assert part["created_by"]["username"] == "designer"
     assert part["position"] == len(workflow[section])  # appended last
     detail = f"{url}{part['id']}/"
     assert designer.get(detail).json()["title"] == body["title"]

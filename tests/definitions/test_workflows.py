@@ -19,7 +19,7 @@ def test_create_makes_a_draft_version_1_owned_by_the_creator(designer):
     assert workflow["status"] == "DRAFT"
     assert workflow["version"] == 1
     assert workflow["max_iterations"] == 1000
-    assert workflow["created_by"] == "designer"
+    assert workflow["created_by"]["username"] == "designer"
     assert workflow["url"].endswith(f"/api/v1/workflows/{workflow['id']}/")
 
 

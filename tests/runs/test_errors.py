@@ -23,7 +23,7 @@ def test_review_and_resolve(alpha, expense):
     answer = expense.admin.post(f"{base}/review/", {"notes": "looking"}, format="json")
     assert answer.status_code == 200
     assert answer.json()["error_status"] == "REVIEWED"
-    assert answer.json()["reviewed_by"] == alpha.user("boss").pk
+    assert answer.json()["reviewed_by"] == {"id": alpha.user("boss").pk, "username": "boss"}
     assert expense.admin.post(f"{base}/review/", {}, format="json").status_code == 409
     answer = expense.admin.post(f"{base}/resolve/", {"notes": "restarted by hand"}, format="json")
     assert answer.status_code == 200

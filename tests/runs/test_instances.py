@@ -84,7 +84,7 @@ def test_admin_correction_resumes_an_on_hold_workflow(alpha, expense):
     assert [t["title"] for t in body["started"]] == ["Review"]
     data = expense.admin.get(f"{base}/data/").json()
     assert data["source"] == {"admin": alpha.user("boss").pk}
-    assert data["created_by"] == alpha.user("boss").pk
+    assert data["created_by"] == {"id": alpha.user("boss").pk, "username": "boss"}
 
 
 def test_cancel_the_workflow(alpha, expense):

@@ -19,7 +19,7 @@ def test_form_claim_and_complete_flow(alpha, expense):
     answer = person.post(f"/api/v1/tasks/{review['id']}/claim/")
     assert answer.status_code == 200, answer.json()
     assert answer.json()["status"] == "IN_PROGRESS"
-    assert answer.json()["assigned_to"] == alpha.user("reviewer").pk
+    assert answer.json()["assigned_to"] == {"id": alpha.user("reviewer").pk, "username": "reviewer"}
     mine = person.get("/api/v1/tasks/?assigned=me").json()["results"]
     assert [t["id"] for t in mine] == [review["id"]]
     assert review["id"] not in {
@@ -113,7 +113,10 @@ def test_assign_and_unassign(alpha, expense):
         f"/api/v1/tasks/{review['id']}/assign/", {"user": worker.pk}, format="json"
     )
     assert answer.status_code == 200, answer.json()
-    assert (answer.json()["status"], answer.json()["assigned_to"]) == ("IN_PROGRESS", worker.pk)
+    assert (answer.json()["status"], answer.json()["assigned_to"]["id"]) == (
+        "IN_PROGRESS",
+        worker.pk,
+    )
     # The assignee gives it back: claimable again, and someone else claims it.
     answer = staff.post(f"/api/v1/tasks/{review['id']}/unassign/")
     assert answer.status_code == 200
@@ -125,7 +128,7 @@ def test_assign_and_unassign(alpha, expense):
     assert review["id"] in {t["id"] for t in claimable}
     answer = other.post(f"/api/v1/tasks/{review['id']}/claim/")
     assert answer.status_code == 200
-    assert answer.json()["assigned_to"] == alpha.user("other").pk
+    assert answer.json()["assigned_to"]["id"] == alpha.user("other").pk
     # An action task cannot be claimed by people.
     expense.admin.post(
         f"/api/v1/tasks/{review['id']}/complete/", {"output": {"approved": True}}, format="json"

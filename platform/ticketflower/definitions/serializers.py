@@ -9,6 +9,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ticketflower.accounts.representation import user_ref_field
 from ticketflower.api.errors import ProblemError
 from ticketflower.api.serializers import StrictModelSerializer
 from ticketflower.definitions.fields import (
@@ -32,12 +33,7 @@ _TIMESTAMPS = ["created_by", "created_at", "updated_at"]
 class DefinitionSerializer(StrictModelSerializer):
     """Common ground: who created it, and no string PostgreSQL cannot store."""
 
-    created_by = serializers.SlugRelatedField(
-        slug_field="username",
-        read_only=True,
-        allow_null=True,
-        help_text="Username of the creator (null once that user is deleted).",
-    )
+    created_by = user_ref_field("Its creator (null once that user is deleted).")
 
     def to_internal_value(self, data: Any) -> Any:
         problems = text_problems(dict(data.items())) if hasattr(data, "items") else []

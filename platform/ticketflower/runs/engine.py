@@ -250,6 +250,8 @@ def submit(
         fields=fields,
         summary=cards.summary(ticket_definition.title, offered, fields),
     )
+    if user_id is not None:
+        ticket.created_by = user  # shown in the answer: no query for it
     if all(e["type"] in _FAST_EFFECTS for e in effects):
         # One statement, atomic by itself: no transaction to open and commit (two round
         # trips). Unused ids are only gaps in the sequences. Inside a caller's transaction,

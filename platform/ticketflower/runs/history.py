@@ -21,14 +21,24 @@ def trace(instance: WorkflowInstance) -> dict[str, Any]:
     iterations = list(
         WorkflowData.objects.filter(workflow_instance=instance)
         .order_by("iteration")
-        .values("iteration", "source", "written", "data", "decisions", "created_at", "created_by")
+        .values(
+            "iteration",
+            "source",
+            "written",
+            "data",
+            "decisions",
+            "created_at",
+            "created_by",
+            "created_by__username",
+        )
     )
     tasks = list(
         TaskInstance.objects.filter(workflow_instance=instance)
         .order_by("seq")
         .values(
             "id", "seq", "task_definition__title", "status", "start_iteration",
-            "end_iteration", "assigned_to", "completed_by", "created_at", "completed_at",
+            "end_iteration", "assigned_to", "assigned_to__username", "completed_by",
+            "completed_by__username", "created_at", "completed_at",
         )
     )  # fmt: skip
     errors = list(
@@ -75,19 +85,26 @@ def trace(instance: WorkflowInstance) -> dict[str, Any]:
 
     for entry, row in zip(result["iterations"], iterations, strict=True):
         entry["created_at"] = row["created_at"]
-        entry["created_by"] = row["created_by"]
+        entry["created_by"] = _user(row, "created_by")
     for entry, task in zip(result["tasks"], tasks, strict=True):
         entry.update(
             id=task["id"],
             seq=task["seq"],
-            assigned_to=task["assigned_to"],
-            completed_by=task["completed_by"],
+            assigned_to=_user(task, "assigned_to"),
+            completed_by=_user(task, "completed_by"),
             created_at=task["created_at"],
             completed_at=task["completed_at"],
         )
     for entry, error in zip(result["errors"], errors, strict=True):
         entry.update(id=error["id"], status=error["error_status"], created_at=error["created_at"])
     return result
+
+
+def _user(row: dict[str, Any], key: str) -> dict[str, Any] | None:
+    """A user read with `values()` (id and username), as every resource shows one."""
+    if row[key] is None:
+        return None
+    return {"id": row[key], "username": row[f"{key}__username"]}
 
 
 def strip_extras(trace_dict: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ticketflower.accounts.representation import user_ref, user_ref_field
 from ticketflower.api.errors import ProblemError
 from ticketflower.api.fields import JSONObjectField
 from ticketflower.api.serializers import StrictSerializer
@@ -147,8 +148,8 @@ def task_data(task: TaskInstance, base: str = API_ROOT) -> dict[str, Any]:
         "output": task.output,
         "start_iteration": task.start_iteration,
         "end_iteration": task.end_iteration,
-        "assigned_to": task.assigned_to_id,
-        "completed_by": task.completed_by_id,
+        "assigned_to": user_ref(task.assigned_to) if task.assigned_to_id else None,
+        "completed_by": user_ref(task.completed_by) if task.completed_by_id else None,
         "created_at": _time(task.created_at),
         "started_at": _time(task.started_at),
         "completed_at": _time(task.completed_at),
@@ -166,7 +167,7 @@ def ticket_data(ticket: TicketInstance, base: str = API_ROOT) -> dict[str, Any]:
         "summary": ticket.summary,
         "fields": ticket.fields,
         "workflow_instance": instance_data(ticket.workflow_instance, base),
-        "created_by": ticket.created_by_id,
+        "created_by": user_ref(ticket.created_by) if ticket.created_by_id else None,
         "created_at": _time(ticket.created_at),
         "updated_at": _time(ticket.updated_at),
     }
@@ -235,6 +236,8 @@ class TaskInstanceSerializer(FastRepresentation, serializers.ModelSerializer):
         "cannot be read."
     )
     output = serializers.JSONField(read_only=True, allow_null=True)
+    assigned_to = user_ref_field("Who works on it.")
+    completed_by = user_ref_field("Who completed it.")
 
     class Meta:
         model = TaskInstance
@@ -284,6 +287,8 @@ class TaskInstanceSerializer(FastRepresentation, serializers.ModelSerializer):
 class TicketErrorSerializer(serializers.ModelSerializer):
     """A ticket error and where it stands (NEW → REVIEWED → RESOLVED)."""
 
+    reviewed_by = user_ref_field("The ticket admin who reviewed it.")
+    resolved_by = user_ref_field("The ticket admin who resolved it.")
     stack_trace = serializers.SerializerMethodField(
         help_text="The trace of an unexpected failure; shown to ticket admins only "
         "(null for everyone else, and for errors that are not unexpected failures)."
@@ -318,6 +323,7 @@ class TicketSerializer(FastRepresentation, serializers.ModelSerializer):
         read_only=True, help_text="One line: the ticket type and its first submitted values."
     )
     fields = serializers.JSONField(read_only=True, help_text="The fields it was submitted with.")
+    created_by = user_ref_field("Who submitted it.")
 
     class Meta:
         model = TicketInstance
@@ -354,6 +360,7 @@ class IterationSerializer(serializers.ModelSerializer):
 
     source = serializers.JSONField(read_only=True)
     data = serializers.JSONField(read_only=True)
+    created_by = user_ref_field("Who caused it (a person; null for a program's step).")
     decisions = serializers.JSONField(
         read_only=True,
         help_text="Every candidate evaluated: {task|completion, decision, seq?, message?}.",
@@ -422,6 +429,7 @@ class FileUploadSerializer(serializers.ModelSerializer):
     """An uploaded file's metadata; its content is at `download`."""
 
     url = serializers.SerializerMethodField(help_text="This file's metadata.")
+    uploaded_by = user_ref_field("Who uploaded it.")
     download = serializers.SerializerMethodField(help_text="Its content (an attachment).")
 
     class Meta:

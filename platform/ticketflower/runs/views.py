@@ -71,7 +71,7 @@ def _described(tasks: QuerySet[TaskInstance]) -> QuerySet[TaskInstance]:
     start = WorkflowData.objects.filter(
         workflow_instance=OuterRef("workflow_instance"), iteration=OuterRef("start_iteration")
     ).values("data")[:1]
-    return tasks.select_related("task_definition").annotate(
+    return tasks.select_related("task_definition", "assigned_to", "completed_by").annotate(
         ticket_id=F("workflow_instance__ticket__id"),
         ticket_summary=F("workflow_instance__ticket__summary"),
         workflow_id=F("workflow_instance__workflow_id"),
@@ -122,7 +122,7 @@ class TicketViewSet(
         # The state (with the whole workspace) is not shown: never load it for a listing.
         queryset = (
             access.visible_tickets(self.request.user)
-            .select_related("ticket_definition", "workflow_instance__completion")
+            .select_related("ticket_definition", "workflow_instance__completion", "created_by")
             .defer("workflow_instance__state")
         )
         if self.action == "retrieve":
@@ -211,7 +211,11 @@ class WorkflowInstanceViewSet(
 
     def _iteration(self, instance, number: int | None, pointer: str) -> WorkflowData:
         number = instance.iteration if number is None else number
-        found = WorkflowData.objects.filter(workflow_instance=instance, iteration=number).first()
+        found = (
+            WorkflowData.objects.filter(workflow_instance=instance, iteration=number)
+            .select_related("created_by")
+            .first()
+        )
         if found is None:
             message = f"No iteration {number}: the newest is {instance.iteration}."
             raise ProblemError("No such iteration.", [(pointer, message)])
@@ -476,7 +480,7 @@ class TicketErrorViewSet(
     ordering = ["-id"]
 
     def get_queryset(self):
-        return access.visible_errors(self.request.user)
+        return access.visible_errors(self.request.user).select_related("reviewed_by", "resolved_by")
 
     @extend_schema(
         operation_id="ticket_errors_review",
@@ -527,7 +531,7 @@ class FileViewSet(
     filterset_fields = ["ticket", "filename"]
 
     def get_queryset(self):
-        return access.visible_files(self.request.user)
+        return access.visible_files(self.request.user).select_related("uploaded_by")
 
     def get_parsers(self):
         if getattr(self, "action", None) == "create" or self.request is None:
