@@ -18,7 +18,9 @@ from ticketflower.definitions.models import (
 
 
 class WorkflowFilterSet(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=WorkflowStatus.choices)
+    # No DISTINCT (django-filter's default for multiple choices): nothing is joined, and
+    # PostgreSQL has no equality for the `json` column fields_schema.
+    status = django_filters.MultipleChoiceFilter(choices=WorkflowStatus.choices, distinct=False)
     title = django_filters.CharFilter(
         lookup_expr="icontains", help_text="Part of the title, any case."
     )

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MinValueValidator
 from django.db import models
+from psycopg.types.json import Json, Jsonb
 
 FIELD_NAME_LENGTH = 100  # the seed's VARCHAR(100)[] field lists
 TITLE_LENGTH = 255
@@ -36,6 +37,26 @@ class TaskType(models.TextChoices):
 class CompletionStatus(models.TextChoices):
     COMPLETED = "COMPLETED"
     CANCELLED = "CANCELLED"
+
+
+class WrittenOrderJSONField(models.JSONField):
+    """A JSON column that gives objects back with their keys in the order written
+    (PostgreSQL's `json` keeps the text; `jsonb`, Django's default, reorders keys)."""
+
+    def db_type(self, connection) -> str:
+        return "json"
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        adapted = super().get_db_prep_value(value, connection, prepared)
+        # Django sends JSON as jsonb, and the cast to json would sort the keys first.
+        if isinstance(adapted, Jsonb):
+            return Json(adapted.obj, adapted.dumps)
+        return adapted
+
+    def from_db_value(self, value, expression, connection):
+        if value is not None and not isinstance(value, str):
+            return value  # the driver decoded it already
+        return super().from_db_value(value, expression, connection)
 
 
 def _field_names(**kwargs) -> ArrayField:
@@ -63,7 +84,9 @@ class WorkflowDefinition(Timestamped):
     title = models.CharField(max_length=TITLE_LENGTH)
     description = models.TextField(null=True, blank=True)
     ext_ref = models.JSONField(null=True, blank=True)
-    fields_schema = models.JSONField(default=dict)
+    # `json`, not `jsonb`: jsonb sorts an object's keys, and the order properties are written
+    # in is the order forms show them (docs/decision-definitions-field-order.md).
+    fields_schema = WrittenOrderJSONField(default=dict)
     status = models.CharField(
         max_length=16, choices=WorkflowStatus.choices, default=WorkflowStatus.DRAFT
     )
