@@ -209,6 +209,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "ticketflower.api.schema.add_error_responses",
+        "ticketflower.api.schema.describe_access",
     ],
 }
 

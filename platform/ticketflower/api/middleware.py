@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from tenants.lookups import company_for_host
@@ -10,7 +11,24 @@ from ticketflower.api.errors import json_error
 
 
 class TenantMiddleware(TenantMainMiddleware):
-    """django-tenants' routing by host name; an unknown host gets the JSON 404."""
+    """django-tenants' routing by host name; an unknown host gets the JSON 404, a host
+    this service does not answer (not in ALLOWED_HOSTS) the JSON 400, both saying how to
+    address a company (django-tenants would answer an empty HTML 404)."""
+
+    def process_request(self, request):
+        try:
+            request.get_host()
+        except DisallowedHost:
+            host = request.META.get("HTTP_HOST", "")[:100]
+            return json_error(
+                400,
+                "bad_request",
+                f"This service does not answer for the host {host!r}. Address a company by "
+                f"its host name, SLUG.{settings.BASE_DOMAIN}: in the URL, or in a Host "
+                f"header when connecting to an address (e.g. curl http://127.0.0.1:8000/... "
+                f"-H 'Host: demo.{settings.BASE_DOMAIN}').",
+            )
+        return super().process_request(request)
 
     def get_tenant(self, domain_model, hostname):
         """The company serving `hostname` (tenants/lookups.py: no `SET search_path`)."""
@@ -20,7 +38,9 @@ class TenantMiddleware(TenantMainMiddleware):
         return company
 
     def no_tenant_found(self, request, hostname):
-        return json_error(404, "not_found", "Not found.")
+        return json_error(
+            404, "not_found", f"No company is served at {hostname!r}: check the host name."
+        )
 
 
 class BodySizeLimitMiddleware:

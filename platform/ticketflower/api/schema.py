@@ -83,3 +83,29 @@ def lib_doc_excludes() -> list[type]:
         StrictModelSerializer,
         FastRepresentation,
     ]
+
+
+ACCESS = """Tickets and the workflows behind them. Errors: one shape, `{type, detail, errors:
+[{pointer, message}]}`.
+
+**Reaching a company.** Each company is served on its own host name, `SLUG.BASE_DOMAIN`
+(under `make run`: `demo.localhost:8000`). Clients that do not resolve `*.localhost`
+connect to the address and name the company in the `Host` header:
+`curl http://127.0.0.1:8000/api/v1/me/ -H 'Host: demo.localhost' -H 'Authorization: Token KEY'`
+(a generated client: base URL `http://127.0.0.1:8000`, header `Host: demo.localhost`).
+
+**Authentication.** `POST /api/v1/auth/token/` with `{"username", "password"}` gives a key;
+send it as `Authorization: Token KEY` (the word `Token`, a space, the key). A key belongs
+to one company and means nothing on another company's host."""
+
+
+def describe_access(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict:
+    """Say in the schema itself how a client reaches a company and authenticates."""
+    result.setdefault("info", {})["description"] = ACCESS
+    schemes = result.get("components", {}).get("securitySchemes", {})
+    if "tokenAuth" in schemes:
+        schemes["tokenAuth"]["description"] = (
+            "`Authorization: Token KEY`, KEY from POST /api/v1/auth/token/; valid on its "
+            "company's host only."
+        )
+    return result

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import MutableMapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -40,12 +41,23 @@ def _manage(*args: str) -> None:
     subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, cwd=ROOT)
 
 
+def apply_run_defaults(port: int, environ: MutableMapping[str, str]) -> None:
+    """What `run` sets in the environment (its children's too) unless it is set already:
+    development mode, and callback URLs on the port the server listens on (ASYNC_ACTION
+    systems post there; the settings' default assumes 8000)."""
+    environ.setdefault("TICKETFLOWER_DEV", "1")
+    environ.setdefault("DEBUG", "1")
+    environ.setdefault(
+        "TICKETFLOWER_CALLBACK_URL_TEMPLATE",
+        f"http://{{domain}}:{port}/api/v1/callbacks/{{token}}/",
+    )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Set up and start everything: database, Redis, migrations, demo tenant, worker, server."""
     from ticketflower.devservers import services
 
-    os.environ.setdefault("TICKETFLOWER_DEV", "1")
-    os.environ.setdefault("DEBUG", "1")
+    apply_run_defaults(args.port, os.environ)
     with services(_data_dir()) as env:
         os.environ.update(env)
         _manage("migrate", "--verbosity", "0")
