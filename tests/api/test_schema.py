@@ -59,3 +59,15 @@ def test_answers_the_schema_left_out_are_documented(alpha):
     schema = client.get("/api/schema/?format=json").json()
     assert "400" in schema["paths"]["/api/v1/ticket-errors/"]["get"]["responses"]
     assert "409" in schema["paths"]["/api/v1/roles/{id}/"]["delete"]["responses"]
+
+
+def test_no_base_class_docstring_leaks_into_the_schema(alpha):
+    """A serializer without its own docstring must not be described by our base classes'
+    (they describe code, not a resource)."""
+    schema = alpha.anonymous().get("/api/schema/?format=json").json()
+    descriptions = [
+        component.get("description", "")
+        for component in schema["components"]["schemas"].values()
+    ]
+    leaked = [d for d in descriptions if "refuses unknown fields" in d or "hot paths" in d]
+    assert leaked == []

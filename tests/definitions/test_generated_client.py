@@ -10,6 +10,7 @@ host in the Host header, which is what django-tenants routes by.
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import subprocess
 import sys
@@ -183,3 +184,73 @@ def test_generated_client_sees_refusals_in_the_error_shape(
     assert answer.status_code == 400
     assert isinstance(answer.parsed, models.Error)
     assert answer.parsed.errors[0].pointer == "/tasks/0/input_fields/0"
+
+
+def test_generated_client_does_the_whole_job_of_a_ticket(
+    generated, live_server_url, committed_tenant, settings, tmp_path
+):
+    """Submit, see the inbox, claim, complete, read the history, upload and download a
+    file: everything a client program does, through the generated types."""
+    from tests.runs.support import install, simple_bundle
+
+    settings.MEDIA_ROOT = tmp_path
+    workflow = install(committed_tenant, simple_bundle())
+    client_module = importlib.import_module(f"{PACKAGE}.client")
+    models = importlib.import_module(f"{PACKAGE}.models")
+    types = importlib.import_module(f"{PACKAGE}.types")
+
+    def op(group: str, name: str):
+        return importlib.import_module(f"{PACKAGE}.api.{group}.{name}")
+
+    client = client_module.AuthenticatedClient(
+        base_url=live_server_url,
+        token=committed_tenant.token("sdk_clerk", "staff"),
+        prefix="Token",
+        headers={"Host": committed_tenant.host},
+        httpx_args=NO_KEEPALIVE,
+        raise_on_unexpected_status=True,
+    )
+    with client:
+        ticket = op("tickets", "tickets_create").sync(
+            client=client,
+            body=models.TicketSubmitRequest.from_dict(
+                {"ticket_definition": workflow["tickets"][0]["id"], "fields": {"amount": 12}}
+            ),
+        )
+        assert isinstance(ticket, models.TicketDetail) and isinstance(ticket.id, int)
+        assert _plain(ticket.fields) == {"amount": 12}
+        [task] = ticket.tasks
+        assert isinstance(task.id, int) and _plain(task.input_) == {"amount": 12}
+        assert task.output_schema is not None
+
+        inbox = op("tasks", "tasks_list").sync(client=client, claimable=True)
+        assert [t.id for t in inbox.results] == [task.id]
+
+        claimed = op("tasks", "tasks_claim").sync(id=task.id, client=client)
+        assert claimed.assigned_to.username == "sdk_clerk"
+        outcome = op("tasks", "tasks_complete").sync(
+            id=task.id,
+            client=client,
+            body=models.TaskCompleteRequest.from_dict({"output": {"approved": False}}),
+        )
+        assert outcome.task.status == models.TaskInstanceStatusEnum.COMPLETED
+        assert outcome.workflow_instance.status == models.WorkflowInstanceStatusEnum.CANCELLED
+
+        history = op("tickets", "tickets_history").sync(id=ticket.id, client=client)
+        assert [it.iteration for it in history.iterations] == [0, 1]
+
+        upload = op("files", "files_create").sync(
+            client=client,
+            body=models.UploadRequest(
+                file=types.File(payload=io.BytesIO(b"receipt"), file_name="r.txt"),
+                ticket=ticket.id,
+            ),
+        )
+        assert (upload.filename, upload.version, upload.ticket) == ("r.txt", 1, ticket.id)
+        content = op("files", "files_download").sync_detailed(id=upload.id, client=client)
+        assert content.content == b"receipt"
+
+
+def _plain(value):
+    """A generated model's JSON (free-form objects may come as models or as dicts)."""
+    return value.to_dict() if hasattr(value, "to_dict") else value

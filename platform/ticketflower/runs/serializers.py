@@ -510,7 +510,7 @@ class ResolveSerializer(StrictSerializer):
     notes = serializers.CharField(max_length=10_000, help_text="Resolution notes.")
 
 
-class FileUploadRequestSerializer(StrictSerializer):
+class UploadSerializer(StrictSerializer):
     file = serializers.FileField(help_text="The file (multipart/form-data).")
     ticket = serializers.IntegerField(
         required=False, help_text="A ticket you see that the file belongs to."

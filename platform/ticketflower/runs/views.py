@@ -37,7 +37,7 @@ from ticketflower.runs.serializers import (
     DiffSerializer,
     ExplainQuerySerializer,
     ExplainSerializer,
-    FileUploadRequestSerializer,
+    UploadSerializer,
     FileUploadSerializer,
     HistorySerializer,
     IterationQuerySerializer,
@@ -524,7 +524,7 @@ class FileViewSet(
     titles = ("Files", "File")
 
     serializer_class = FileUploadSerializer
-    action_serializers = {"create": FileUploadRequestSerializer}
+    action_serializers = {"create": UploadSerializer}
     ordering_fields = ["id", "uploaded_at", "filename", "version"]
     ordering = ["-id"]
     search_fields = ["filename"]
@@ -542,11 +542,11 @@ class FileViewSet(
         operation_id="files_create",
         summary="Upload a file (multipart/form-data)",
         description="Limited to settings.FILE_UPLOAD_MAX_BYTES (413 beyond).",
-        request={"multipart/form-data": FileUploadRequestSerializer},
+        request={"multipart/form-data": UploadSerializer},
         responses={201: FileUploadSerializer},
     )
     def create(self, request: Request) -> Response:
-        values = _parse(FileUploadRequestSerializer, request.data)
+        values = _parse(UploadSerializer, request.data)
         ticket = None
         if "ticket" in values:
             ticket = access.visible_tickets(request.user).filter(pk=values["ticket"]).first()
