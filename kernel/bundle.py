@@ -18,7 +18,7 @@ from kernel.workspace import field_checks
 
 DEFAULT_MAX_ITERATIONS = 1000
 
-# Status of a new instance per task type (SEMANTICS.md, "Task types").
+# Status of a new instance per task type (docs/semantics.md, "Task types").
 
 
 @dataclass(frozen=True)

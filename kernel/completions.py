@@ -1,4 +1,4 @@
-"""Completions first (SEMANTICS.md, Triggers rule 1).
+"""Completions first (docs/semantics.md, Triggers rule 1).
 
 The completions whose `fields` intersect W are evaluated in definition order until one's
 condition holds; that one fires. One whose condition fails is a WORKFLOW_TRANSITION

@@ -1,4 +1,4 @@
-"""Conditions (SEMANTICS.md, Triggers rule 4): null holds, else truthy by the evaluator.
+"""Conditions (docs/semantics.md, Triggers rule 4): null holds, else truthy by the evaluator.
 
 A condition sees the workspace at iteration j plus the reserved key "$":
 {"iteration": j, "written": [sorted W], "ticket": {"id", "definition", "created_by"}}.

@@ -1,4 +1,4 @@
-"""Parallel writes are an error (SEMANTICS.md): no two active instances share an output field.
+"""Parallel writes are an error (docs/semantics.md): no two active instances share an output field.
 
 A task that would start while an active instance (started earlier, or earlier in the same
 step, the same definition included) has output fields in common gets an ERROR instance.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-# Ticket error types (SEMANTICS.md, "Ticket errors").
+# Ticket error types (docs/semantics.md, "Ticket errors").
 TASK_CREATION = "TASK_CREATION"
 TASK_UPDATE = "TASK_UPDATE"
 WORKFLOW_TRANSITION = "WORKFLOW_TRANSITION"

@@ -1,4 +1,4 @@
-"""Explain (SEMANTICS.md, Explain): each iteration's candidates and what was decided.
+"""Explain (docs/semantics.md, Explain): each iteration's candidates and what was decided.
 
 Decisions are listed completions first, then tasks, each in definition order; nothing
 after a completion that fired is evaluated or listed.
@@ -38,7 +38,7 @@ def completion_decision(completion: str, decision: str, message: str = "") -> di
 
 
 def for_trace(decisions: Iterable[dict]) -> list[dict]:
-    """Decisions in the trace format of BUNDLE.md ({"task"|"completion", "decision"})."""
+    """Decisions in the trace format (docs/bundle-format.md): {"task"|"completion", "decision"}."""
     return [{k: d[k] for k in _TRACE_KEYS if k in d} for d in decisions]
 
 

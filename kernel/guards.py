@@ -1,4 +1,4 @@
-"""Cycles, stalls and runaway loops (SEMANTICS.md): the guards run around every step.
+"""Cycles, stalls and runaway loops (docs/semantics.md): the guards run around every step.
 
 - Runaway: an iteration j with j - r >= max_iterations keeps its data but triggers
   nothing; the first such iteration since r puts the workflow ON_HOLD with one error.

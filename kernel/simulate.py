@@ -1,4 +1,4 @@
-"""Simulation: run a scenario through the step function and build the trace (BUNDLE.md).
+"""Simulation: run a scenario through the step function and build the trace (docs/bundle-format.md).
 
 The trace keeps one data dict per iteration; each is the new dict the step made for that
 iteration (values shared with the previous one), so no step copies the history.

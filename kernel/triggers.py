@@ -1,4 +1,4 @@
-"""Then tasks (SEMANTICS.md, Triggers rules 2-5): candidates, conditions, instances.
+"""Then tasks (docs/semantics.md, Triggers rules 2-5): candidates, conditions, instances.
 
 Each task whose input_fields intersect W is a candidate, in definition order; a task with
 no input_fields is a candidate at iteration 0 only. A candidate whose condition holds

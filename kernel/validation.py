@@ -1,4 +1,4 @@
-"""Validation of a bundle (BUNDLE.md): every problem at once, each at a JSON pointer.
+"""Validation of a bundle (docs/bundle-format.md): every problem at once, each at a JSON pointer.
 
 Never raises on any JSON input: a pathological expression or schema is a problem too.
 """

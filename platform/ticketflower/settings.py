@@ -71,7 +71,7 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc's files, served locally
 ]
 # Auth, sessions and tokens live in every tenant schema too: a credential of one
-# company means nothing in another (ARCHITECTURE.md, tenancy).
+# company means nothing in another (docs/decision-tenant-cloning.md).
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",

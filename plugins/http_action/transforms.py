@@ -1,4 +1,4 @@
-"""Input and output transforms of action tasks (SEMANTICS.md, task types).
+"""Input and output transforms of action tasks (docs/semantics.md, task types).
 
 A transform is an object mapping each key to an expression. A null input transform
 sends {field: value} of the task's input fields; a null output transform takes the

@@ -1,7 +1,7 @@
 """Static checks of a JsonLogic expression: known operators, arity, size and depth limits.
 
-Why: no Python JsonLogic library bounds the work a rule may cause (the measurement in
-/work/shared/jsonlogic/README.md: a 120-byte reduce+merge rule built a 4-million-element
+Why: no Python JsonLogic library bounds the work a rule may cause (the library comparison
+summed up in docs/jsonlogic.md: a 120-byte reduce+merge rule built a 4-million-element
 list, a nested map ran past 30 s), and rules come from workflow authors, later from an
 AI assistant. So rules are checked when they are saved, here, and evaluation is bounded
 at run time (see compiler.py and operations.py). `check` must never raise nor recurse,

@@ -32,7 +32,7 @@ Legitimate differences of the end-to-end path, normalised and nothing else:
   instance stays PENDING. This is normalised only in the checks between steps: every
   ASYNC instance of the examples ends COMPLETED;
 - an admin correction's source names its user in the API and null in a simulation
-  (BUNDLE.md, "Trace").
+  (docs/bundle-format.md, "Trace").
 """
 
 from __future__ import annotations
@@ -327,7 +327,7 @@ class Driver:
 
     def assert_requests(self) -> None:
         """Each request's body is the input transform on the workspace at the instance's
-        start iteration (SEMANTICS.md: "its input is the workspace at j")."""
+        start iteration (docs/semantics.md: "its input is the workspace at j")."""
         from plugins.http_action.transforms import input_body
         from plugins.manager import default_evaluator
 

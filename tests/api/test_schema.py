@@ -66,8 +66,7 @@ def test_no_base_class_docstring_leaks_into_the_schema(alpha):
     (they describe code, not a resource)."""
     schema = alpha.anonymous().get("/api/schema/?format=json").json()
     descriptions = [
-        component.get("description", "")
-        for component in schema["components"]["schemas"].values()
+        component.get("description", "") for component in schema["components"]["schemas"].values()
     ]
     leaked = [d for d in descriptions if "refuses unknown fields" in d or "hot paths" in d]
     assert leaked == []

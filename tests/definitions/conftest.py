@@ -15,7 +15,7 @@ def designer(alpha):
 
 @pytest.fixture
 def imported(designer):
-    """Import BUNDLE.md's example into alpha; returns the created workflow's detail."""
+    """Import docs/bundle-format.md's example into alpha; returns the created workflow's detail."""
 
     def run(bundle: dict | None = None) -> dict:
         answer = designer.post(
@@ -29,5 +29,5 @@ def imported(designer):
 
 @pytest.fixture
 def imported_once(imported):
-    """BUNDLE.md's example imported into alpha (a DRAFT); its detail."""
+    """docs/bundle-format.md's example imported into alpha (a DRAFT); its detail."""
     return imported()

@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(p.parent.name for p in (ROOT / "examples").glob("*/bundle.json"))
 
-# BUNDLE.md's example bundle.
+# docs/bundle-format.md's example bundle.
 SAMPLE = {
     "format": "ticketflower.bundle/v1",
     "workflow": {
@@ -85,7 +85,7 @@ SAMPLE_SCENARIO = {
 
 
 def sample_bundle() -> dict:
-    """A fresh copy of BUNDLE.md's example, free to mutate."""
+    """A fresh copy of docs/bundle-format.md's example, free to mutate."""
     return copy.deepcopy(SAMPLE)
 
 

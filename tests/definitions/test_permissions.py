@@ -116,7 +116,7 @@ def expected(endpoint: Endpoint, role: str) -> int:
 
 @pytest.fixture
 def world(alpha):
-    """A DRAFT and an ACTIVE workflow of BUNDLE.md's example, made by a designer."""
+    """A DRAFT and an ACTIVE workflow of docs/bundle-format.md's example, made by a designer."""
     designer = alpha.client("matrix_designer", "workflow_creator")
     draft = designer.post("/api/v1/workflows/import/", sample_bundle(), format="json").json()
     active = designer.post("/api/v1/workflows/import/", sample_bundle(), format="json").json()

@@ -1,4 +1,4 @@
-"""One test per rule of SEMANTICS.md, named for the rule, in the order of that file."""
+"""One test per rule of docs/semantics.md, named for the rule, in the order of that file."""
 
 from __future__ import annotations
 

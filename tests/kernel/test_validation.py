@@ -1,4 +1,4 @@
-"""Bundle validation: every problem at once, each at a JSON pointer (BUNDLE.md)."""
+"""Bundle validation: every problem at once, each at a JSON pointer (docs/bundle-format.md)."""
 
 from __future__ import annotations
 

@@ -46,7 +46,7 @@ def test_history_equals_simulation(run_example, name, stem):
             assert runner.write(ticket, spec["write"]).status_code == 200
 
     got = strip_extras(runner.history(ticket))
-    # An admin correction names its user in the API, null in a simulation (BUNDLE.md).
+    # An admin correction names its user in the API, null in a simulation (docs/bundle-format.md).
     for it in got["iterations"]:
         if "admin" in it["source"]:
             it["source"] = {"admin": None}

@@ -1,4 +1,4 @@
-"""`ticketflower validate|analyze|simulate`: bundle commands, no database (BUNDLE.md).
+"""`ticketflower validate|analyze|simulate`: bundle commands, no database (docs/bundle-format.md).
 
 Every outcome is JSON on stdout. Exit codes: 0 valid (or a simulation ran, SCENARIO_ERROR
 included), 1 an invalid bundle or an unreadable / malformed file, 2 a usage error.

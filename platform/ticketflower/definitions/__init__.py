@@ -1,5 +1,5 @@
 """Workflow definitions: workflows, tasks, completions, ticket definitions (issue 4).
 
 Design: docs/api-design.md and the docs/decision-*.md files; the bundle format is
-../shared/spec/BUNDLE.md and its rules live in the kernel (kernel/validation.py).
+docs/bundle-format.md and its rules live in the kernel (kernel/validation.py).
 """

@@ -1,4 +1,4 @@
-"""Bundle ↔ models: the mapping between BUNDLE.md's format and the definition tables.
+"""Bundle ↔ models: the mapping between docs/bundle-format.md's format and the definition tables.
 
 Keys follow the seed's column names, so the mapping is one key per column. Export writes
 every key (null where nothing is stored); import reads missing keys as null, so export
@@ -69,7 +69,7 @@ def parts(workflow: WorkflowDefinition, section: str) -> list[Any]:
 
 
 def to_bundle(workflow: WorkflowDefinition) -> dict[str, Any]:
-    """A stored workflow as a bundle (BUNDLE.md)."""
+    """A stored workflow as a bundle (docs/bundle-format.md)."""
     bundle: dict[str, Any] = {"format": FORMAT, "workflow": workflow_entry(workflow)}
     for section in SECTIONS:
         bundle[section] = [part_entry(p) for p in parts(workflow, section)]

@@ -1,6 +1,6 @@
-"""Workflow definitions, adapted from the seed's SQL (../shared/seed/ticketflower-overview.md).
+"""Workflow definitions, adapted from the seed's SQL (the customer's design notes).
 
-No `company_id`: the schema is the company. Definition order (SEMANTICS.md) is kept by an
+No `company_id`: the schema is the company. Definition order (docs/semantics.md) is kept by an
 explicit `position`; ties (which the API never creates) fall back to the id. Text columns
 that a bundle may leave out are nullable so that export then import gives back exactly
 what was stored (docs/decision-definitions-round-trip.md).

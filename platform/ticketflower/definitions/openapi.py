@@ -1,4 +1,4 @@
-"""OpenAPI-only serializers: the bundle, scenario, trace and report formats (BUNDLE.md).
+"""OpenAPI-only serializers: the bundle, scenario, trace and report formats (docs/bundle-format.md).
 
 These describe request and response bodies for the schema and generated clients; they
 never validate. Bundles and scenarios are checked by the kernel, which reports every
@@ -84,7 +84,7 @@ class BundleTicketSerializer(serializers.Serializer):
 
 
 class BundleSerializer(serializers.Serializer):
-    """A whole workflow in one document (BUNDLE.md)."""
+    """A whole workflow in one document (docs/bundle-format.md)."""
 
     format = serializers.ChoiceField(choices=FORMAT_CHOICES, help_text="Exactly " + FORMAT)
     workflow = BundleWorkflowSerializer()
@@ -141,7 +141,7 @@ class TraceErrorSerializer(serializers.Serializer):
 
 
 class TraceSerializer(serializers.Serializer):
-    """What a simulation did, iteration by iteration (BUNDLE.md, "Trace")."""
+    """What a simulation did, iteration by iteration (docs/bundle-format.md, "Trace")."""
 
     status = serializers.ChoiceField(choices=TRACE_STATUS_CHOICES)
     completion = serializers.CharField(allow_null=True)

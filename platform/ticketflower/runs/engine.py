@@ -1,4 +1,4 @@
-"""The one adapter that runs kernel steps on the database (ARCHITECTURE.md, Runtime).
+"""The one adapter that runs kernel steps on the database (docs/decision-runs-engine.md).
 
 Every write path of a workflow run comes here: the ticket submission (`submit`) and
 every later event (`run`). A step

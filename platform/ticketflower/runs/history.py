@@ -1,4 +1,4 @@
-"""The trace of a live workflow instance (BUNDLE.md, "Trace"), built by the kernel's own
+"""The trace of a live workflow instance (docs/bundle-format.md, "Trace"), built by the kernel's own
 trace builder (`kernel.simulate.Trace`) from the stored rows, so the API and
 `ticketflower simulate` cannot drift apart. The API adds ids, users and timestamps.
 
@@ -17,7 +17,7 @@ from ticketflower.runs.serializers import completion_title
 
 
 def trace(instance: WorkflowInstance) -> dict[str, Any]:
-    """BUNDLE.md's trace of `instance`, with `id`s and timestamps beside each entry."""
+    """docs/bundle-format.md's trace of `instance`, with `id`s and timestamps beside each entry."""
     iterations = list(
         WorkflowData.objects.filter(workflow_instance=instance)
         .order_by("iteration")

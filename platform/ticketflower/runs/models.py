@@ -1,4 +1,4 @@
-"""Workflow runs, adapted from the seed's SQL (../shared/seed/ticketflower-overview.md).
+"""Workflow runs, adapted from the seed's SQL (the customer's design notes).
 
 No `company_id`: the schema is the company. `workflow_data` belongs to the workflow
 instance (the seed's reference to the definition is a mistake, issue 5). The workflow

@@ -422,7 +422,7 @@ class ExplainSerializer(serializers.Serializer):
 
 
 class HistorySerializer(TraceSerializer):
-    """BUNDLE.md's trace of the live instance (ids, users and timestamps added)."""
+    """docs/bundle-format.md's trace of the live instance (ids, users and timestamps added)."""
 
 
 class FileUploadSerializer(serializers.ModelSerializer):

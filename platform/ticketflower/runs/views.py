@@ -37,7 +37,6 @@ from ticketflower.runs.serializers import (
     DiffSerializer,
     ExplainQuerySerializer,
     ExplainSerializer,
-    UploadSerializer,
     FileUploadSerializer,
     HistorySerializer,
     IterationQuerySerializer,
@@ -52,6 +51,7 @@ from ticketflower.runs.serializers import (
     TicketErrorSerializer,
     TicketSerializer,
     TicketSubmitSerializer,
+    UploadSerializer,
     WorkflowInstanceSerializer,
 )
 
@@ -165,7 +165,7 @@ class TicketViewSet(
 
     @extend_schema(
         operation_id="tickets_history",
-        summary="The trace of the ticket's workflow (BUNDLE.md)",
+        summary="The trace of the ticket's workflow (docs/bundle-format.md)",
         description="Every iteration with its source, written fields, data and decisions; "
         "every task instance; every ticket error. The same as `ticketflower simulate` gives "
         "for the same steps, with ids, users and timestamps added.",
