@@ -104,6 +104,18 @@ def generated(tmp_path, live_server_url, committed_tenant):
             del sys.modules[name]
 
 
+def _authenticated(client_module, base_url: str, company, token: str, *, strict: bool = True):
+    """A generated client for one company: 127.0.0.1 plus its Host header, Token auth."""
+    return client_module.AuthenticatedClient(
+        base_url=base_url,
+        token=token,
+        prefix="Token",
+        headers={"Host": company.host},
+        httpx_args=NO_KEEPALIVE,
+        raise_on_unexpected_status=strict,
+    )
+
+
 def test_the_served_schema_has_every_design_operation(alpha):
     # Also makes pytest-django set up the test database when this module runs alone:
     # the live-server tests below use committed_tenant, which does not request `db`.
@@ -120,14 +132,7 @@ def test_generated_client_imports_activates_and_exports_each_example(
     api = importlib.import_module(f"{PACKAGE}.api.workflows")
     models = importlib.import_module(f"{PACKAGE}.models")
     token = committed_tenant.token("sdk_designer", "workflow_creator")
-    client = client_module.AuthenticatedClient(
-        base_url=live_server_url,
-        token=token,
-        prefix="Token",
-        headers={"Host": committed_tenant.host},
-        httpx_args=NO_KEEPALIVE,
-        raise_on_unexpected_status=True,
-    )
+    client = _authenticated(client_module, live_server_url, committed_tenant, token)
     with client:
         _import_activate_export(client, models, api)
 
@@ -169,13 +174,8 @@ def test_generated_client_sees_refusals_in_the_error_shape(
     client_module = importlib.import_module(f"{PACKAGE}.client")
     models = importlib.import_module(f"{PACKAGE}.models")
     workflows_import = importlib.import_module(f"{PACKAGE}.api.workflows.workflows_import")
-    client = client_module.AuthenticatedClient(
-        base_url=live_server_url,
-        token=committed_tenant.token("sdk_designer", "workflow_creator"),
-        prefix="Token",
-        headers={"Host": committed_tenant.host},
-        httpx_args=NO_KEEPALIVE,
-    )
+    token = committed_tenant.token("sdk_designer", "workflow_creator")
+    client = _authenticated(client_module, live_server_url, committed_tenant, token, strict=False)
     bundle = example_bundle(EXAMPLES[0])
     bundle["tasks"][0]["input_fields"] = ["no_such_field"]
     answer = workflows_import.sync_detailed(
@@ -202,14 +202,8 @@ def test_generated_client_does_the_whole_job_of_a_ticket(
     def op(group: str, name: str):
         return importlib.import_module(f"{PACKAGE}.api.{group}.{name}")
 
-    client = client_module.AuthenticatedClient(
-        base_url=live_server_url,
-        token=committed_tenant.token("sdk_clerk", "staff"),
-        prefix="Token",
-        headers={"Host": committed_tenant.host},
-        httpx_args=NO_KEEPALIVE,
-        raise_on_unexpected_status=True,
-    )
+    token = committed_tenant.token("sdk_clerk", "staff")
+    client = _authenticated(client_module, live_server_url, committed_tenant, token)
     with client:
         ticket = op("tickets", "tickets_create").sync(
             client=client,
