@@ -69,6 +69,7 @@ SHARED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc's files, served locally
+    "ticketflower.web",  # the web app's templates and static files (no models)
 ]
 # Auth, sessions and tokens live in every tenant schema too: a credential of one
 # company means nothing in another (docs/decision-tenant-cloning.md).
@@ -144,6 +145,9 @@ FILE_UPLOAD_MAX_BYTES = int(os.environ.get("TICKETFLOWER_FILE_UPLOAD_MAX_BYTES",
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 SESSION_COOKIE_HTTPONLY = True
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/inbox/"
+LOGOUT_REDIRECT_URL = "/login/"
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

@@ -32,4 +32,5 @@ urlpatterns = [
     path("api/v1/callbacks/<str:token>/", CallbackView.as_view(), name="callback"),
     path("api/v1/", include(router.urls)),
     path("", include("ticketflower.api.every_host_urls")),
+    path("", include("ticketflower.web.urls")),
 ]

@@ -207,9 +207,12 @@ class TicketDefinition(WorkflowPart):
         defines them (its `$defs` kept, so references resolve), nothing else allowed."""
         schema = self.workflow.fields_schema or {}
         properties = schema.get("properties") or {}
+        required = set(schema.get("required") or ())
         out: dict = {
             "type": "object",
             "properties": {name: properties[name] for name in self.fields if name in properties},
+            # The fields its form must give (runs/cards.py): the root's `required`.
+            "required": [name for name in self.fields if name in required],
             "additionalProperties": False,
         }
         for key in ("$defs", "definitions"):

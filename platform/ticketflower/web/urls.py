@@ -1,0 +1,19 @@
+"""The web app's pages, under `/` of a company's host (the API stays under `/api/`)."""
+
+from django.contrib.auth import views as auth
+from django.urls import path
+
+from ticketflower.web import views
+
+urlpatterns = [
+    path("", views.home, name="web-home"),
+    path("login/", auth.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("inbox/", views.inbox, name="web-inbox"),
+    path("tasks/<int:pk>/", views.task, name="web-task"),
+    path("tasks/<int:pk>/<str:action>/", views.task_action, name="web-task-action"),
+    path("tickets/", views.tickets, name="web-tickets"),
+    path("tickets/new/", views.new_ticket, name="web-new-ticket"),
+    path("tickets/new/<int:pk>/", views.new_ticket, name="web-new-ticket-of"),
+    path("tickets/<int:pk>/", views.ticket, name="web-ticket"),
+]

@@ -1,0 +1,112 @@
+"""The web app in a real browser: a staff member submits a ticket through the form
+generated from its type (and sees a field error first), a colleague claims and completes
+its task through the form generated from the task's output schema, a file is attached
+and downloaded, and the ticket's timeline shows each iteration. Desktop and phone."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from django_tenants.utils import schema_context
+
+from tests.helpers import PASSWORD
+from tests.runs.support import install, simple_bundle
+
+pytestmark = pytest.mark.browser
+
+
+def _login(tab, base: str, username: str) -> None:
+    page = tab.page
+    page.goto(f"{base}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
+
+
+def _logout(tab) -> None:
+    with tab.page.expect_navigation():
+        tab.page.get_by_role("button", name="Log out").click()
+
+
+def test_staff_do_a_ticket_from_submission_to_completion_in_the_browser(
+    committed_tenant, api_server, tab, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    bundle = simple_bundle()
+    bundle["workflow"]["fields_schema"]["required"] = ["amount", "approved"]
+    bundle["tasks"][0]["description"] = "Check the receipt, then approve or refuse."
+    install(committed_tenant, bundle)
+    committed_tenant.user("clerk", "staff")
+    committed_tenant.user("reviewer", "staff")
+    base = f"http://{committed_tenant.host}:{api_server}"
+    page = tab.page
+
+    _login(tab, base, "clerk")
+    assert page.title() == "Inbox – TicketFlower"
+    page.get_by_role("link", name="New ticket").click()
+    page.get_by_role("link", name="Expense claim").click()
+    page.get_by_label("Title").fill("Taxi to the airport")
+    page.get_by_label("Amount").fill("-5")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Submit").click()
+    # Refused at the field, nothing created.
+    assert page.locator(".field.invalid").count() == 1
+    assert "greater than or equal to 0" in page.locator(".field.invalid .error").inner_text()
+    tab.shot("new-ticket-error")
+    page.get_by_label("Amount").fill("42.5")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Submit").click()
+    assert page.title().startswith("Ticket ")
+    assert "Expense claim: Taxi to the airport · amount: 42.5" in page.locator("h1").inner_text()
+    ticket_url = page.url
+
+    page.set_input_files(
+        "input[name=file]",
+        files=[{"name": "receipt.txt", "mimeType": "text/plain", "buffer": b"paid 42.5"}],
+    )
+    with page.expect_navigation():
+        page.get_by_role("button", name="Upload").click()
+    files = page.locator("section", has=page.locator("#files")).inner_text()
+    assert "receipt.txt · version 1 · 9 bytes" in files
+    with page.expect_download() as download:
+        page.get_by_role("link", name="receipt.txt").click()
+    assert download.value.path().read_bytes() == b"paid 42.5"
+    tab.shot("ticket")
+    _logout(tab)
+
+    _login(tab, base, "reviewer")
+    card = page.locator(".card", has_text="Review")
+    assert "Check the receipt" in card.inner_text() and "42.5" in card.inner_text()
+    tab.shot("inbox")
+    card.get_by_role("link", name="Review").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Claim").click()
+    page.get_by_label("Approved").select_option("false")
+    page.get_by_label("Comment").fill("Not a business trip")
+    tab.shot("task-form")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Complete").click()
+    assert "is done" in page.locator(".flash").inner_text()
+
+    page.goto(ticket_url)
+    timeline = page.locator(".timeline").inner_text()
+    assert "submitted by clerk" in timeline and "“Review” completed by reviewer" in timeline
+    assert "CANCELLED" in page.locator("h1").inner_text()  # Refused fired
+    tab.shot("timeline")
+    # Nothing else is reachable by URL.
+    # (asked outside the page: a 404 page would log a console error by design)
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    other = httpx.get(
+        f"http://127.0.0.1:{api_server}/tickets/999999/",
+        headers={"Host": committed_tenant.host},
+        cookies=cookies,
+    )
+    assert other.status_code == 404
+
+    from ticketflower.runs.models import TaskInstance
+
+    with schema_context(committed_tenant.slug):
+        review = TaskInstance.objects.get(task_definition__title="Review")
+        assert review.output == {"approved": False, "comment": "Not a business trip"}
+        assert review.completed_by.username == "reviewer"
