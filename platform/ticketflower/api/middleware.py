@@ -26,7 +26,7 @@ class TenantMiddleware(TenantMainMiddleware):
                 f"This service does not answer for the host {host!r}. Address a company by "
                 f"its host name, SLUG.{settings.BASE_DOMAIN}: in the URL, or in a Host "
                 f"header when connecting to an address (e.g. curl http://127.0.0.1:8000/... "
-                f"-H 'Host: demo.{settings.BASE_DOMAIN}').",
+                f"-H 'Host: demo.{settings.BASE_DOMAIN}:8000').",
             )
         return super().process_request(request)
 

@@ -91,8 +91,9 @@ ACCESS = """Tickets and the workflows behind them. Errors: one shape, `{type, de
 **Reaching a company.** Each company is served on its own host name, `SLUG.BASE_DOMAIN`
 (under `make run`: `demo.localhost:8000`). Clients that do not resolve `*.localhost`
 connect to the address and name the company in the `Host` header:
-`curl http://127.0.0.1:8000/api/v1/me/ -H 'Host: demo.localhost' -H 'Authorization: Token KEY'`
-(a generated client: base URL `http://127.0.0.1:8000`, header `Host: demo.localhost`).
+`curl http://127.0.0.1:8000/api/v1/me/ -H 'Host: demo.localhost:8000' -H 'Authorization: Token KEY'`
+(a generated client: base URL `http://127.0.0.1:8000`, header `Host: demo.localhost:8000`;
+with the port, the links in answers work).
 
 **Authentication.** `POST /api/v1/auth/token/` with `{"username", "password"}` gives a key;
 send it as `Authorization: Token KEY` (the word `Token`, a space, the key). A key belongs
