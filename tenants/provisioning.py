@@ -115,11 +115,12 @@ def _create_tenant(slug, name, domain, admin_username, admin_password) -> Create
     return CreatedTenant(company=company, domain=domain, admin_username=admin_username)
 
 
-def ensure_demo_tenant(slug: str, *, password: str) -> bool:
+def ensure_demo_tenant(slug: str, *, password: str, populate: bool = True) -> bool:
     """Create the demo company unless it exists (development only); True if created.
 
     Its `admin` holds every built-in role (tenant_admin, workflow_creator, ticket_admin)
-    so that a newcomer can do the whole quick start, submitting included, as one user.
+    so that a newcomer can do the whole quick start, submitting included, as one user;
+    `populate` adds the examples, a staff user and tickets (tenants/demo.py).
     """
     from django.contrib.auth.models import User
 
@@ -129,10 +130,14 @@ def ensure_demo_tenant(slug: str, *, password: str) -> bool:
     with schema_context("public"):
         if Company.objects.filter(schema_name=slug).exists():
             return False
+    from tenants import demo
+
     created = create_tenant(slug, name="Demo company", admin_password=password)
     with schema_context(slug):
         admin = User.objects.get(username=created.admin_username)
         do_update_user(admin, roles=list(BUILTIN_ROLES))
+        if populate:
+            demo.populate()
     return True
 
 

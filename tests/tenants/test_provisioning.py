@@ -89,8 +89,9 @@ def test_the_demo_admin_can_do_the_whole_quick_start(django_db_blocker, django_d
 
     slug = "demo_quick"
     with django_db_blocker.unblock():
-        assert provisioning.ensure_demo_tenant(slug, password="admin") is True
-        assert provisioning.ensure_demo_tenant(slug, password="admin") is False  # idempotent
+        assert provisioning.ensure_demo_tenant(slug, password="admin", populate=False) is True
+        # Idempotent.
+        assert provisioning.ensure_demo_tenant(slug, password="admin", populate=False) is False
         try:
             client = Client(HTTP_HOST="demo-quick.localhost")
             token = client.post(
@@ -113,6 +114,30 @@ def test_the_demo_admin_can_do_the_whole_quick_start(django_db_blocker, django_d
             assert answer.status_code == 201, answer.json()
             task = answer.json()["tasks"][0]["id"]
             assert client.post(f"/api/v1/tasks/{task}/claim/", **auth).status_code == 200
+        finally:
+            connection.set_schema_to_public()
+            provisioning.delete_tenant(slug, confirm=slug)
+
+
+def test_the_demo_company_comes_alive(django_db_blocker, django_db_setup):
+    """The examples active, a staff user, tickets in different states."""
+    from django.contrib.auth.models import User
+    from django_tenants.utils import schema_context
+
+    from ticketflower.definitions.models import WorkflowDefinition
+    from ticketflower.runs.models import TaskInstance, TicketInstance
+
+    slug = "demo_alive"
+    with django_db_blocker.unblock():
+        provisioning.ensure_demo_tenant(slug, password="admin")
+        try:
+            with schema_context(slug):
+                assert WorkflowDefinition.objects.filter(status="ACTIVE").count() == 3
+                staff = User.objects.get(username="staff")
+                assert staff.check_password("staff")
+                assert TicketInstance.objects.filter(created_by=staff).count() == 6
+                statuses = set(TaskInstance.objects.values_list("status", flat=True))
+                assert {"OPEN", "COMPLETED"} <= statuses
         finally:
             connection.set_schema_to_public()
             provisioning.delete_tenant(slug, confirm=slug)
