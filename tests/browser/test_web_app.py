@@ -110,3 +110,59 @@ def test_staff_do_a_ticket_from_submission_to_completion_in_the_browser(
         review = TaskInstance.objects.get(task_definition__title="Review")
         assert review.output == {"approved": False, "comment": "Not a business trip"}
         assert review.completed_by.username == "reviewer"
+
+
+def test_a_ticket_admin_repairs_from_the_errors_queue(
+    committed_tenant, api_server, tab, settings, tmp_path
+):
+    from ticketflower.runs.services import do_fail_task
+
+    workflow = install(committed_tenant, simple_bundle())
+    committed_tenant.user("clerk", "staff")
+    committed_tenant.user("boss", "ticket_admin")
+    runner_client = committed_tenant.client("clerk", "staff")
+    body = {"ticket_definition": workflow["tickets"][0]["id"], "fields": {"amount": 7}}
+    ticket = runner_client.post("/api/v1/tickets/", body, format="json").json()
+    review = ticket["tasks"][0]["id"]
+    with schema_context(committed_tenant.slug):
+        do_fail_task(review, "the reviewer's tool crashed")
+    base = f"http://{committed_tenant.host}:{api_server}"
+    page = tab.page
+
+    _login(tab, base, "boss")
+    page.get_by_role("link", name="Errors").click()
+    card = page.locator(".card", has_text="the reviewer's tool crashed")
+    assert "TASK_UPDATE" in card.inner_text() and "NEW" in card.inner_text()
+    tab.shot("errors")
+    with page.expect_navigation():
+        card.get_by_role("button", name="Retry the task").click()
+    assert "The task runs again." in page.locator(".flash").inner_text()
+    card = page.locator(".card", has_text="the reviewer's tool crashed")
+    card.get_by_label("Notes").fill("Tool restarted, task retried")
+    with page.expect_navigation():
+        card.get_by_role("button", name="Resolve").click()
+    assert page.locator(".card", has_text="the reviewer's tool crashed").count() == 0
+
+    # The retried task is open again; the admin gives it to the clerk.
+    page.goto(f"{base}/tasks/{review}/")
+    page.get_by_label("Give it to").select_option(label="clerk")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Assign").click()
+    assert "Given to clerk" in page.locator(".flash").inner_text()
+    # Tickets filtered by status.
+    page.goto(f"{base}/tickets/?status=IN_PROGRESS")
+    assert page.locator(".cards .card").count() == 1
+    page.goto(f"{base}/tickets/?status=COMPLETED")
+    assert page.locator(".cards .card").count() == 0
+    tab.shot("tickets-filtered")
+
+    from ticketflower.runs.models import TaskInstance, TicketError
+
+    with schema_context(committed_tenant.slug):
+        task = TaskInstance.objects.get(pk=review)
+        assert (task.status, task.assigned_to.username) == ("IN_PROGRESS", "clerk")
+        error = TicketError.objects.get(error_message__contains="crashed")
+        assert (error.error_status, error.resolution_notes) == (
+            "RESOLVED",
+            "Tool restarted, task retried",
+        )

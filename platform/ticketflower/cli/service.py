@@ -68,8 +68,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         host = f"{DEMO_SLUG}.{os.environ.get('TICKETFLOWER_BASE_DOMAIN', 'localhost')}"
         print(
-            f"[ticketflower] demo company at http://{host}:{args.port}/api/v1/ "
-            "- user admin / password admin (development only)",
+            f"[ticketflower] demo company at http://{host}:{args.port}/ "
+            "- users staff / staff and admin / admin (development only)",
             flush=True,
         )
         children = [

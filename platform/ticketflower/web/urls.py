@@ -16,4 +16,6 @@ urlpatterns = [
     path("tickets/new/", views.new_ticket, name="web-new-ticket"),
     path("tickets/new/<int:pk>/", views.new_ticket, name="web-new-ticket-of"),
     path("tickets/<int:pk>/", views.ticket, name="web-ticket"),
+    path("errors/", views.errors, name="web-errors"),
+    path("errors/<int:pk>/<str:action>/", views.error_action, name="web-error-action"),
 ]

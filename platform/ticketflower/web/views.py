@@ -7,10 +7,12 @@ field it points at.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +24,7 @@ from ticketflower.definitions.models import TicketDefinition, WorkflowStatus
 from ticketflower.runs import access, history, services
 from ticketflower.runs.filters import text_q
 from ticketflower.runs.models import ACTIVE_TASK_STATUSES, TaskInstance
+from ticketflower.runs.models import WorkflowStatus as WorkflowRunStatus
 from ticketflower.runs.serializers import task_data
 from ticketflower.web.schema_forms import SchemaForm
 
@@ -89,11 +92,20 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
         and row.assigned_to_id is None
         and access.may_work_on(request.user, row.task_definition.roles)
     )
+    admin = access.sees_all(request.user)
+    people = (
+        User.objects.filter(is_active=True).order_by("username")[:200]
+        if admin and row.is_active and row.task_type == "FORM"
+        else []
+    )
     return render(
         request,
         "web/task.html",
-        {"task": data, "ticket": ticket, "form": form, "mine": mine, "claimable": claimable},
-    )
+        {
+            "task": data, "ticket": ticket, "form": form, "mine": mine,
+            "claimable": claimable, "people": people,
+        },
+    )  # fmt: skip
 
 
 @login_required
@@ -108,10 +120,20 @@ def task_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "unassign":
             services.do_unassign_task(row, user=request.user)
             messages.success(request, "The task is back in the inbox.")
+        elif action == "assign":
+            services.check_may_assign(request.user)
+            assignee = User.objects.filter(pk=request.POST.get("user") or 0, is_active=True).first()
+            if assignee is None:
+                raise ProblemError("Choose someone to give it to.", [("/user", "No such user.")])
+            services.do_assign_task(row, assignee, by=request.user)
+            messages.success(request, f"Given to {assignee.username}.")
         else:
             raise Http404("No such action.")
     except ProblemError as refusal:
-        messages.error(request, str(refusal.detail))
+        details = "; ".join(
+            p["message"] for p in refusal.problems if p["message"] != refusal.detail
+        )
+        messages.error(request, f"{refusal.detail} {details}".strip())
     return redirect("web-task", pk=pk)
 
 
@@ -150,8 +172,24 @@ def tickets(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     if query:
         queryset = queryset.filter(text_q("workflow_instance__", "", query))
+    status = request.GET.get("status", "")
+    if status in WorkflowRunStatus.values:
+        queryset = queryset.filter(workflow_instance__status=status)
+    kind = request.GET.get("type", "")
+    if kind.isdigit():
+        queryset = queryset.filter(ticket_definition_id=int(kind))
     page = Paginator(queryset.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "web/tickets.html", {"page": page, "q": query})
+    kinds = TicketDefinition.objects.filter(
+        pk__in=access.visible_tickets(request.user).values("ticket_definition_id")
+    ).order_by("title")
+    return render(
+        request,
+        "web/tickets.html",
+        {
+            "page": page, "q": query, "status": status, "type": kind, "kinds": kinds,
+            "statuses": WorkflowRunStatus.values,
+        },
+    )  # fmt: skip
 
 
 @login_required
@@ -180,3 +218,65 @@ def ticket(request: HttpRequest, pk: int) -> HttpResponse:
         "web/ticket.html",
         {"ticket": row, "trace": trace, "tasks": tasks, "files": files},
     )
+
+
+@login_required
+def errors(request: HttpRequest) -> HttpResponse:
+    """The ticket-errors queue: what went wrong, newest first, open ones unless asked."""
+    show = request.GET.get("show", "open")
+    queryset = access.visible_errors(request.user).select_related(
+        "ticket__ticket_definition",
+        "ticket__workflow_instance",
+        "task_instance__task_definition",
+        "task_definition",
+        "completion",
+        "reviewed_by",
+        "resolved_by",
+    )
+    if show != "all":
+        queryset = queryset.exclude(error_status="RESOLVED")
+    page = Paginator(queryset.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/errors.html",
+        {"page": page, "show": show, "admin": access.sees_all(request.user)},
+    )
+
+
+@login_required
+@require_POST
+def error_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """A ticket admin's repair from the queue: review, resolve, retry the task, cancel the
+    run or correct the data. The services refuse whoever may not (403 as in the API)."""
+    error = access.visible_errors(request.user).filter(pk=pk).select_related("ticket").first()
+    if error is None:
+        raise Http404("No such error.")
+    notes = request.POST.get("notes", "").strip()[:10_000]
+    try:
+        if action == "review":
+            services.do_review_error(error, user=request.user, notes=notes or None)
+            messages.success(request, "Marked reviewed.")
+        elif action == "resolve":
+            if not notes:
+                raise ProblemError("Say how it was resolved.", [("/notes", "Notes needed.")])
+            services.do_resolve_error(error, user=request.user, notes=notes)
+            messages.success(request, "Resolved.")
+        elif action == "retry" and error.task_instance_id:
+            task = _task(request, error.task_instance_id)
+            services.do_retry_task(task, user=request.user)
+            messages.success(request, "The task runs again.")
+        elif action == "cancel":
+            services.do_cancel_workflow(error.ticket.workflow_instance_id, user=request.user)
+            messages.success(request, "The run is cancelled.")
+        elif action == "correct":
+            data = json.loads(request.POST.get("data") or "{}")
+            services.do_write_data(error.ticket.workflow_instance_id, data, user=request.user)
+            messages.success(request, "Data corrected.")
+        else:
+            raise Http404("No such action.")
+    except ProblemError as refusal:
+        details = "; ".join(f"{p['pointer']}: {p['message']}" for p in refusal.problems)
+        messages.error(request, f"{refusal.detail} {details}".strip())
+    except ValueError:
+        messages.error(request, 'The correction must be a JSON object, e.g. {"amount": 10}.')
+    return redirect(request.POST.get("next") or "web-errors")
