@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth
 from django.urls import path
 
-from ticketflower.web import views
+from ticketflower.web import people, views
 
 urlpatterns = [
     path("", views.home, name="web-home"),
@@ -18,4 +18,7 @@ urlpatterns = [
     path("tickets/<int:pk>/", views.ticket, name="web-ticket"),
     path("errors/", views.errors, name="web-errors"),
     path("errors/<int:pk>/<str:action>/", views.error_action, name="web-error-action"),
+    path("people/", people.people, name="web-people"),
+    path("people/<int:pk>/", people.person, name="web-person"),
+    path("people/roles/", people.roles, name="web-roles"),
 ]
