@@ -166,3 +166,32 @@ def test_a_ticket_admin_repairs_from_the_errors_queue(
             "RESOLVED",
             "Tool restarted, task retried",
         )
+
+
+def test_a_ticket_admin_corrects_a_held_workflows_data_without_writing_json(
+    committed_tenant, api_server, tab
+):
+    workflow = install(committed_tenant, simple_bundle())
+    committed_tenant.user("boss", "ticket_admin")
+    clerk = committed_tenant.client("clerk", "staff")
+    body = {"ticket_definition": workflow["tickets"][0]["id"], "fields": {"amount": 7}}
+    ticket = clerk.post("/api/v1/tickets/", body, format="json").json()
+    admin = committed_tenant.client("boss", "ticket_admin")
+    admin.post(f"/api/v1/tasks/{ticket['tasks'][0]['id']}/cancel/")  # stalls: ON_HOLD
+    base = f"http://{committed_tenant.host}:{api_server}"
+    page = tab.page
+
+    _login(tab, base, "boss")
+    page.goto(f"{base}/tickets/{ticket['id']}/")
+    assert "ON_HOLD" in page.locator("h1").inner_text()
+    form = page.locator("section", has=page.locator("#correct"))
+    assert form.get_by_label("Amount").input_value() == "7"
+    form.get_by_label("Approved").select_option("true")
+    tab.shot("correct-data")
+    with page.expect_navigation():
+        form.get_by_role("button", name="Write the changes").click()
+    assert "Data corrected: approved" in page.locator(".flash").inner_text()
+    # The correction wrote one field, and the workflow went on from it (Archive started).
+    timeline = page.locator(".timeline").inner_text()
+    assert "data corrected by boss" in timeline and "wrote approved" in timeline
+    assert "task “Archive”: started" in timeline

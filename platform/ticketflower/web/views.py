@@ -7,7 +7,6 @@ field it points at.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.contrib import messages
@@ -197,7 +196,7 @@ def ticket(request: HttpRequest, pk: int) -> HttpResponse:
     """A ticket: its fields, its tasks, its files and the timeline of its workflow."""
     row = (
         access.visible_tickets(request.user)
-        .select_related("ticket_definition", "workflow_instance", "created_by")
+        .select_related("ticket_definition", "workflow_instance__workflow", "created_by")
         .filter(pk=pk)
         .first()
     )
@@ -211,13 +210,43 @@ def ticket(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(refusal.detail))
         return redirect("web-ticket", pk=pk)
     trace = history.trace(row.workflow_instance)
+    correction = _correction_form(request, row, trace)
+    if correction is not None and request.method == "POST" and "correct" in request.POST:
+        if correction.is_valid():
+            changed = {
+                k: v
+                for k, v in correction.values().items()
+                if trace["iterations"] and trace["iterations"][-1]["data"].get(k) != v
+            }
+            try:
+                services.do_write_data(row.workflow_instance_id, changed, user=request.user)
+            except ProblemError as refusal:
+                correction.add_problems(refusal.problems, "/data")
+            else:
+                messages.success(request, "Data corrected: " + (", ".join(changed) or "nothing"))
+                return redirect("web-ticket", pk=pk)
     tasks = [task_data(t) for t in _tasks(request.user).filter(workflow_instance__ticket=row)]
     files = access.visible_files(request.user).filter(ticket=row).order_by("filename", "-version")
     return render(
         request,
         "web/ticket.html",
-        {"ticket": row, "trace": trace, "tasks": tasks, "files": files},
-    )
+        {
+            "ticket": row, "trace": trace, "tasks": tasks, "files": files,
+            "correction": correction,
+        },
+    )  # fmt: skip
+
+
+def _correction_form(request: HttpRequest, row: Any, trace: dict) -> SchemaForm | None:
+    """A ticket admin's correction of a running or held workflow: every field of the
+    workspace, filled with its newest value; only the changed ones are written."""
+    if not access.sees_all(request.user) or trace["status"] not in ("IN_PROGRESS", "ON_HOLD"):
+        return None
+    schema = dict(row.workflow_instance.workflow.fields_schema or {})
+    schema.pop("required", None)  # a correction writes what it changes, nothing more
+    newest = trace["iterations"][-1]["data"] if trace["iterations"] else {}
+    data = request.POST if request.method == "POST" and "correct" in request.POST else None
+    return SchemaForm(schema, data, initial=newest, prefix="data")
 
 
 @login_required
@@ -246,8 +275,9 @@ def errors(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def error_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """A ticket admin's repair from the queue: review, resolve, retry the task, cancel the
-    run or correct the data. The services refuse whoever may not (403 as in the API)."""
+    """A ticket admin's repair from the queue: review, resolve, retry the task or cancel
+    the run (data corrections are on the ticket's page). The services refuse whoever may
+    not (403 as in the API)."""
     error = access.visible_errors(request.user).filter(pk=pk).select_related("ticket").first()
     if error is None:
         raise Http404("No such error.")
@@ -268,15 +298,9 @@ def error_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "cancel":
             services.do_cancel_workflow(error.ticket.workflow_instance_id, user=request.user)
             messages.success(request, "The run is cancelled.")
-        elif action == "correct":
-            data = json.loads(request.POST.get("data") or "{}")
-            services.do_write_data(error.ticket.workflow_instance_id, data, user=request.user)
-            messages.success(request, "Data corrected.")
         else:
             raise Http404("No such action.")
     except ProblemError as refusal:
         details = "; ".join(f"{p['pointer']}: {p['message']}" for p in refusal.problems)
         messages.error(request, f"{refusal.detail} {details}".strip())
-    except ValueError:
-        messages.error(request, 'The correction must be a JSON object, e.g. {"amount": 10}.')
-    return redirect(request.POST.get("next") or "web-errors")
+    return redirect("web-errors")
