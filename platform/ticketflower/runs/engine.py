@@ -287,6 +287,9 @@ def _keep_unstarted(
             workflow_id=workflow.pk,
             definition_version=workflow.version,
             status=WorkflowStatus.NOT_STARTED,
+            # No kernel state yet (`start` makes it); the data alone, so that the ticket
+            # is found by the search of its fields like any other.
+            state={"data": fields},
         )
         ticket = TicketInstance.objects.create(
             ticket_definition=ticket_definition,

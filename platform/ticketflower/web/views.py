@@ -170,7 +170,7 @@ def tickets(request: HttpRequest) -> HttpResponse:
     )
     query = request.GET.get("q", "").strip()[:200]
     if query:
-        queryset = queryset.filter(text_q("workflow_instance__", "", query))
+        queryset = queryset.filter(text_q("workflow_instance__", query))
     status = request.GET.get("status", "")
     if status in WorkflowRunStatus.values:
         queryset = queryset.filter(workflow_instance__status=status)
