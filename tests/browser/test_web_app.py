@@ -195,3 +195,26 @@ def test_a_ticket_admin_corrects_a_held_workflows_data_without_writing_json(
     timeline = page.locator(".timeline").inner_text()
     assert "data corrected by boss" in timeline and "wrote approved" in timeline
     assert "task “Archive”: started" in timeline
+
+
+def test_a_tenant_admin_adds_a_colleague_who_then_logs_in(committed_tenant, api_server, tab):
+    committed_tenant.user("root", "tenant_admin")
+    committed_tenant.user("someone", "staff")  # the role exists
+    base = f"http://{committed_tenant.host}:{api_server}"
+    page = tab.page
+
+    _login(tab, base, "root")
+    page.get_by_role("link", name="People").click()
+    page.get_by_label("Username", exact=True).fill("newcomer")
+    page.locator("#new-password").fill(PASSWORD)
+    page.locator("form", has=page.locator("#new-username")).get_by_label("staff").check()
+    tab.shot("people")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add user").click()
+    assert "newcomer can log in now." in page.locator(".flash").inner_text()
+    _logout(tab)
+    _login(tab, base, "newcomer")
+    assert page.title() == "Inbox – TicketFlower"
+    page.get_by_role("link", name="Tickets").click()
+    tab.shot("tickets")
+    assert page.get_by_role("link", name="People").count() == 0  # not a tenant admin

@@ -111,3 +111,22 @@ def test_a_tickets_page_has_a_bounded_number_of_queries(alpha):
     with CaptureQueriesContext(connection) as queries:
         assert admin.get(f"/tickets/{ticket}/").status_code == 200
     assert len(queries) <= 20
+
+
+def test_tickets_are_filtered_by_status_type_and_date(alpha):
+    from django.utils import timezone
+
+    runner = Runner(alpha, install(alpha, simple_bundle()), "staff")
+    admin = login(alpha, "boss", "ticket_admin")
+    runner.submit({"amount": 1, "title": "first"})
+    today = timezone.now().date().isoformat()
+
+    def shown(query: str) -> int:
+        return admin.get(f"/tickets/?{query}").content.decode().count('class="card"')
+
+    assert shown(f"since={today}") == 1
+    assert shown("until=2000-01-01") == 0
+    assert shown("status=IN_PROGRESS") == 1 and shown("status=COMPLETED") == 0
+    kind = runner.workflow["tickets"][0]["id"]
+    assert shown(f"type={kind}") == 1 and shown("type=999999") == 0
+    assert shown("since=not-a-date") == 1  # an invalid date filters nothing, no 500

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
@@ -28,6 +29,13 @@ from ticketflower.runs.serializers import task_data
 from ticketflower.web.schema_forms import SchemaForm
 
 PAGE_SIZE = 25
+
+
+class DateRangeForm(forms.Form):
+    """The tickets list's date filter (submitted on or after / on or before)."""
+
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 def _tasks(user: Any):
@@ -177,6 +185,12 @@ def tickets(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("type", "")
     if kind.isdigit():
         queryset = queryset.filter(ticket_definition_id=int(kind))
+    dates = DateRangeForm(request.GET or None)
+    if dates.is_valid():
+        if dates.cleaned_data["since"]:
+            queryset = queryset.filter(created_at__date__gte=dates.cleaned_data["since"])
+        if dates.cleaned_data["until"]:
+            queryset = queryset.filter(created_at__date__lte=dates.cleaned_data["until"])
     page = Paginator(queryset.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     kinds = TicketDefinition.objects.filter(
         pk__in=access.visible_tickets(request.user).values("ticket_definition_id")
@@ -186,7 +200,7 @@ def tickets(request: HttpRequest) -> HttpResponse:
         "web/tickets.html",
         {
             "page": page, "q": query, "status": status, "type": kind, "kinds": kinds,
-            "statuses": WorkflowRunStatus.values,
+            "statuses": WorkflowRunStatus.values, "dates": dates,
         },
     )  # fmt: skip
 
