@@ -218,3 +218,44 @@ def test_a_tenant_admin_adds_a_colleague_who_then_logs_in(committed_tenant, api_
     page.get_by_role("link", name="Tickets").click()
     tab.shot("tickets")
     assert page.get_by_role("link", name="People").count() == 0  # not a tenant admin
+
+
+def test_an_approval_in_the_browser_lets_the_worker_finish_the_ticket(
+    committed_tenant, api_server, worker, tab
+):
+    """The whole stack: the page, PostgreSQL, the Redis broker, a Dramatiq worker and an
+    HTTP action on loopback; the ticket's page shows the action's iteration."""
+    import time
+
+    from tests.loopback import LoopbackServer, answer
+
+    with LoopbackServer(answer(200, {"archived": True})) as archive:
+        bundle = simple_bundle()
+        bundle["tasks"][1]["action_url"] = archive.url + "/archive"
+        bundle["tasks"][1]["output_transform"] = {"archived": {"var": "body.archived"}}
+        workflow = install(committed_tenant, bundle)
+        committed_tenant.user("boss", "ticket_admin")
+        clerk = committed_tenant.client("clerk", "staff")
+        body = {"ticket_definition": workflow["tickets"][0]["id"], "fields": {"amount": 9}}
+        ticket = clerk.post("/api/v1/tickets/", body, format="json").json()
+        base = f"http://{committed_tenant.host}:{api_server}"
+        page = tab.page
+
+        _login(tab, base, "boss")
+        page.goto(f"{base}/tasks/{ticket['tasks'][0]['id']}/")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Claim").click()
+        page.get_by_label("Approved").select_option("true")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Complete").click()
+        deadline = time.monotonic() + 30
+        while True:
+            page.goto(f"{base}/tickets/{ticket['id']}/")
+            if "COMPLETED" in page.locator("h1").inner_text() or time.monotonic() > deadline:
+                break
+            time.sleep(0.3)
+        assert "COMPLETED" in page.locator("h1").inner_text()
+        timeline = page.locator(".timeline").inner_text()
+        assert "“Archive” completed" in timeline and "completion “Done”: fired" in timeline
+        assert archive.requests and archive.requests[0]["body"] == {"approved": True}
+        tab.shot("done-by-the-worker")
