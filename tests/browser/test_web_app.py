@@ -259,3 +259,60 @@ def test_an_approval_in_the_browser_lets_the_worker_finish_the_ticket(
         assert "“Archive” completed" in timeline and "completion “Done”: fired" in timeline
         assert archive.requests and archive.requests[0]["body"] == {"approved": True}
         tab.shot("done-by-the-worker")
+
+
+def test_by_keyboard_alone_and_nothing_of_another_company(committed_tenant, api_server, tab):
+    """Log in and submit a ticket with the keyboard only; then another company's host
+    knows nothing of this session, and this company's pages nothing of its tickets."""
+    from tenants.provisioning import create_tenant, delete_tenant, tenant_host
+
+    install(committed_tenant, simple_bundle())
+    committed_tenant.user("clerk", "staff")
+    base = f"http://{committed_tenant.host}:{api_server}"
+    page = tab.page
+    page.goto(f"{base}/login/")
+    page.get_by_label("Username").focus()
+    page.keyboard.type("clerk")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.title() == "Inbox – TicketFlower"
+    page.goto(f"{base}/tickets/new/")
+    page.get_by_role("link", name="Expense claim").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.get_by_label("Amount").focus()
+    page.keyboard.type("12")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # submits the form
+    assert page.title().startswith("Ticket ")
+    mine = page.url
+
+    other = f"k_{committed_tenant.slug[2:]}"
+    create_tenant(other, admin_password=PASSWORD)
+    try:
+        other_base = f"http://{tenant_host(other)}:{api_server}"
+        # The session is this company's: the other host asks to log in.
+        page.goto(f"{other_base}/inbox/")
+        assert page.url.startswith(f"{other_base}/login/")
+        # Its admin logs in there and finds nothing of this company's ticket.
+        page.get_by_label("Username").fill("admin")
+        page.get_by_label("Password").fill(PASSWORD)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Log in").click()
+        page.goto(f"{other_base}/tickets/")
+        assert page.locator(".cards .card").count() == 0
+        cookies = {c["name"]: c["value"] for c in page.context.cookies(other_base)}
+        path = mine.split(str(api_server), 1)[1]
+        stranger = httpx.get(
+            f"http://127.0.0.1:{api_server}{path}",
+            headers={"Host": f"{tenant_host(other)}:{api_server}"},
+            cookies=cookies,
+        )
+        assert stranger.status_code == 404
+    finally:
+        from django.db import connection
+
+        connection.set_schema_to_public()
+        delete_tenant(other, confirm=other)
