@@ -70,3 +70,16 @@ def test_no_base_class_docstring_leaks_into_the_schema(alpha):
     ]
     leaked = [d for d in descriptions if "refuses unknown fields" in d or "hot paths" in d]
     assert leaked == []
+
+
+def test_every_id_filter_is_an_integer_in_the_schema(alpha):
+    """Generated clients type ids as integers: no query parameter is a bare `number`."""
+    schema = alpha.anonymous().get("/api/schema/?format=json").json()
+    numbers = [
+        (op["operationId"], p["name"])
+        for ops in schema["paths"].values()
+        for op in ops.values()
+        for p in op.get("parameters", [])
+        if p["schema"].get("type") == "number"
+    ]
+    assert numbers == []

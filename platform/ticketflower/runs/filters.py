@@ -8,6 +8,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from rest_framework.exceptions import ValidationError
 
+from ticketflower.definitions.filters import IdFilter
 from ticketflower.definitions.models import TaskType
 from ticketflower.runs.access import workable_q
 from ticketflower.runs.models import (
@@ -54,13 +55,13 @@ class TicketFilterSet(django_filters.FilterSet):
         choices=WorkflowStatus.choices,
         help_text="The workflow's status.",
     )
-    ticket_definition = django_filters.NumberFilter(field_name="ticket_definition_id")
-    workflow = django_filters.NumberFilter(
+    ticket_definition = IdFilter(field_name="ticket_definition_id")
+    workflow = IdFilter(
         field_name="workflow_instance__workflow_id", help_text="A workflow definition's id."
     )
     created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    created_by = django_filters.NumberFilter(field_name="created_by_id")
+    created_by = IdFilter(field_name="created_by_id")
 
     class Meta:
         model = TicketInstance
@@ -75,7 +76,7 @@ class TicketFilterSet(django_filters.FilterSet):
 
 class WorkflowInstanceFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=WorkflowStatus.choices)
-    workflow = django_filters.NumberFilter(field_name="workflow_id")
+    workflow = IdFilter(field_name="workflow_id")
 
     class Meta:
         model = WorkflowInstance
@@ -95,8 +96,8 @@ class TaskFilterSet(django_filters.FilterSet):
         help_text="Active FORM tasks assigned to nobody that you may claim (your roles).",
     )
     task_type = django_filters.CharFilter()
-    ticket = django_filters.NumberFilter(field_name="workflow_instance__ticket__id")
-    workflow_instance = django_filters.NumberFilter(field_name="workflow_instance_id")
+    ticket = IdFilter(field_name="workflow_instance__ticket__id")
+    workflow_instance = IdFilter(field_name="workflow_instance_id")
 
     class Meta:
         model = TaskInstance
@@ -128,7 +129,7 @@ class TaskFilterSet(django_filters.FilterSet):
 class TicketErrorFilterSet(django_filters.FilterSet):
     error_status = django_filters.MultipleChoiceFilter(choices=ErrorStatus.choices)
     error_type = django_filters.MultipleChoiceFilter(choices=ErrorType.choices)
-    ticket = django_filters.NumberFilter(field_name="ticket_id")
+    ticket = IdFilter(field_name="ticket_id")
 
     class Meta:
         model = TicketError
