@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -180,6 +181,20 @@ def ticket_detail_data(ticket: TicketInstance, base: str = API_ROOT) -> dict[str
 
 def _link(serializer: serializers.Serializer, path: str) -> str:
     return api_base(serializer.context) + path
+
+
+def described_tasks(tasks: QuerySet[TaskInstance]) -> QuerySet[TaskInstance]:
+    """Tasks with what their representation shows beyond their row, in the same query:
+    their ticket's id and summary, their workflow, and the workspace they started from."""
+    start = WorkflowData.objects.filter(
+        workflow_instance=OuterRef("workflow_instance"), iteration=OuterRef("start_iteration")
+    ).values("data")[:1]
+    return tasks.select_related("task_definition", "assigned_to", "completed_by").annotate(
+        ticket_id=F("workflow_instance__ticket__id"),
+        ticket_summary=F("workflow_instance__ticket__summary"),
+        workflow_id=F("workflow_instance__workflow_id"),
+        start_data=Subquery(start),
+    )
 
 
 class WorkflowInstanceSerializer(FastRepresentation, serializers.ModelSerializer):

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Prefetch
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -53,6 +53,7 @@ from ticketflower.runs.serializers import (
     TicketSubmitSerializer,
     UploadSerializer,
     WorkflowInstanceSerializer,
+    described_tasks,
 )
 
 NOT_ACTIVE = OpenApiResponse(description="The task or workflow is not in a state that allows it.")
@@ -63,20 +64,6 @@ def _parse(serializer_class: type, data: Any) -> dict[str, Any]:
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
-
-
-def _described(tasks: QuerySet[TaskInstance]) -> QuerySet[TaskInstance]:
-    """Tasks with what their representation shows beyond their row, in the same query:
-    their ticket's id and summary, their workflow, and the workspace they started from."""
-    start = WorkflowData.objects.filter(
-        workflow_instance=OuterRef("workflow_instance"), iteration=OuterRef("start_iteration")
-    ).values("data")[:1]
-    return tasks.select_related("task_definition", "assigned_to", "completed_by").annotate(
-        ticket_id=F("workflow_instance__ticket__id"),
-        ticket_summary=F("workflow_instance__ticket__summary"),
-        workflow_id=F("workflow_instance__workflow_id"),
-        start_data=Subquery(start),
-    )
 
 
 def _outcome(
@@ -126,7 +113,7 @@ class TicketViewSet(
             .defer("workflow_instance__state")
         )
         if self.action == "retrieve":
-            tasks = _described(TaskInstance.objects.order_by("seq"))
+            tasks = described_tasks(TaskInstance.objects.order_by("seq"))
             queryset = queryset.prefetch_related(
                 Prefetch("workflow_instance__tasks", queryset=tasks)
             )
@@ -372,7 +359,7 @@ class TaskViewSet(
     ordering = ["-id"]
 
     def get_queryset(self):
-        return _described(access.visible_tasks(self.request.user))
+        return described_tasks(access.visible_tasks(self.request.user))
 
     def _fresh(self, task: TaskInstance) -> dict[str, Any]:
         fresh = self.get_queryset().get(pk=task.pk)

@@ -25,7 +25,7 @@ from ticketflower.runs import access, history, services
 from ticketflower.runs.filters import text_q
 from ticketflower.runs.models import ACTIVE_TASK_STATUSES, TaskInstance
 from ticketflower.runs.models import WorkflowStatus as WorkflowRunStatus
-from ticketflower.runs.serializers import task_data
+from ticketflower.runs.serializers import described_tasks, task_data
 from ticketflower.web.schema_forms import SchemaForm
 
 PAGE_SIZE = 25
@@ -40,9 +40,7 @@ class DateRangeForm(forms.Form):
 
 def _tasks(user: Any):
     """The user's visible tasks, described as the API describes them (one query)."""
-    from ticketflower.runs.views import _described
-
-    return _described(access.visible_tasks(user)).select_related("workflow_instance__ticket")
+    return described_tasks(access.visible_tasks(user)).select_related("workflow_instance__ticket")
 
 
 @login_required
