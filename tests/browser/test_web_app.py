@@ -316,3 +316,37 @@ def test_by_keyboard_alone_and_nothing_of_another_company(committed_tenant, api_
 
         connection.set_schema_to_public()
         delete_tenant(other, confirm=other)
+
+
+def test_an_order_is_submitted_line_by_line_without_json(committed_tenant, api_server, tab):
+    import json
+    from pathlib import Path
+
+    bundle_path = Path(__file__).resolve().parents[2] / "examples/order_fulfilment/bundle.json"
+    workflow = install(committed_tenant, json.loads(bundle_path.read_text()))
+    committed_tenant.user("seller", "sales")
+    base = f"http://{committed_tenant.host}:{api_server}"
+    page = tab.page
+
+    _login(tab, base, "seller")
+    page.goto(f"{base}/tickets/new/{workflow['tickets'][0]['id']}/")
+    assert page.locator("textarea.json").count() == 0  # nothing asks for JSON
+    page.get_by_label("Customer").fill("Acme Ltd")
+    page.get_by_label("Sku of line 1").fill("DESK-1")
+    page.get_by_label("Qty of line 1").fill("3")
+    page.get_by_label("Sku of line 2").fill("CHAIR-2")
+    page.get_by_label("Qty of line 2").fill("6")
+    tab.shot("order-lines")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Submit").click()
+    assert page.title().startswith("Ticket "), page.locator("main").inner_text()[:500]
+    ticket = int(page.title().split()[1])
+
+    from ticketflower.runs.models import TicketInstance
+
+    with schema_context(committed_tenant.slug):
+        fields = TicketInstance.objects.get(pk=ticket).fields
+    assert fields == {
+        "customer": "Acme Ltd",
+        "items": [{"sku": "DESK-1", "qty": 3}, {"sku": "CHAIR-2", "qty": 6}],
+    }
