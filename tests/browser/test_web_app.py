@@ -78,6 +78,7 @@ def test_staff_do_a_ticket_from_submission_to_completion_in_the_browser(
     _login(tab, base, "reviewer")
     card = page.locator(".card", has_text="Review")
     assert "Check the receipt" in card.inner_text() and "42.5" in card.inner_text()
+    assert "waiting 0\xa0minutes" in card.inner_text()  # its age
     tab.shot("inbox")
     card.get_by_role("link", name="Review").click()
     with page.expect_navigation():

@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from ticketflower.accounts.roles import role_names
@@ -57,13 +58,18 @@ def inbox(request: HttpRequest) -> HttpResponse:
     workable = access.workable_q(user)
     if workable is not None:
         claimable = claimable.filter(workable)
-    mine = [task_data(t) for t in active.filter(assigned_to=user.pk)[:100]]
+    mine = [_card(t) for t in active.filter(assigned_to=user.pk)[:100]]
     page = Paginator(claimable, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "web/inbox.html",
-        {"mine": mine, "claimable": [task_data(t) for t in page], "page": page},
+        {"mine": mine, "claimable": [_card(t) for t in page], "page": page},
     )
+
+
+def _card(task: TaskInstance) -> dict[str, Any]:
+    """A task as the inbox shows it: the API's representation and how long it waits."""
+    return {**task_data(task), "age": timesince(task.created_at)}
 
 
 def _task(request: HttpRequest, pk: int) -> TaskInstance:
