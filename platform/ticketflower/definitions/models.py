@@ -16,6 +16,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from psycopg.types.json import Json, Jsonb
 
+from kernel.forms import form_schema
+
 FIELD_NAME_LENGTH = 100  # the seed's VARCHAR(100)[] field lists
 TITLE_LENGTH = 255
 
@@ -204,18 +206,5 @@ class TicketDefinition(WorkflowPart):
 
     def submission_schema(self) -> dict:
         """The JSON Schema of a submission's `fields`: this ticket's fields as the workflow
-        defines them (its `$defs` kept, so references resolve), nothing else allowed."""
-        schema = self.workflow.fields_schema or {}
-        properties = schema.get("properties") or {}
-        required = set(schema.get("required") or ())
-        out: dict = {
-            "type": "object",
-            "properties": {name: properties[name] for name in self.fields if name in properties},
-            # The fields its form must give (runs/cards.py): the root's `required`.
-            "required": [name for name in self.fields if name in required],
-            "additionalProperties": False,
-        }
-        for key in ("$defs", "definitions"):
-            if key in schema:
-                out[key] = schema[key]
-        return out
+        defines them, which are required, nothing else allowed (kernel/forms.py)."""
+        return form_schema(self.workflow.fields_schema or {}, self.fields)

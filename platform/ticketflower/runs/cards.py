@@ -1,11 +1,7 @@
 """What a person or a client needs to do a task or recognise a ticket, read from the
 compiled workflow definition (cached; no query): a task's description, the input it
-starts from and the JSON Schema of the output it expects; a ticket's one-line summary.
-
-Required outputs: a field listed in the workflow's root `required` must be given by every
-form that offers it: a ticket's submission (its `fields`) and a FORM task's completion
-(its `output_fields`). Writes by programs (actions, corrections) are not forced
-(docs/decision-runs-self-describing-tasks.md).
+starts from and the JSON Schema of the output it expects (kernel/forms.py, which also
+says which fields a form must give); a ticket's one-line summary.
 """
 
 from __future__ import annotations
@@ -13,36 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from kernel.bundle import Definition
+from kernel.forms import form_schema
 
 SUMMARY_LENGTH = 120
 _SUMMARY_VALUES = 3
 
 
-def _schema(definition: Definition) -> dict[str, Any]:
+def workflow_schema(definition: Definition) -> dict[str, Any]:
+    """The workflow's `fields_schema`, as the compiled definition holds it."""
     return definition.bundle["workflow"].get("fields_schema") or {}
-
-
-def required_fields(definition: Definition, offered: list[str] | tuple[str, ...]) -> list[str]:
-    """The fields among `offered` that a form must give (the root `required`), in order."""
-    required = set(_schema(definition).get("required") or ())
-    return [name for name in offered if name in required]
-
-
-def form_schema(definition: Definition, names: list[str] | tuple[str, ...]) -> dict[str, Any]:
-    """The JSON Schema of a form that writes `names`: their schemas, which are required,
-    nothing else allowed (the workflow's `$defs` kept, so references resolve)."""
-    schema = _schema(definition)
-    properties = schema.get("properties") or {}
-    out: dict[str, Any] = {
-        "type": "object",
-        "properties": {name: properties.get(name, {}) for name in names},
-        "required": required_fields(definition, names),
-        "additionalProperties": False,
-    }
-    for key in ("$defs", "definitions"):
-        if key in schema:
-            out[key] = schema[key]
-    return out
 
 
 def task_card(definition: Definition, title: str) -> dict[str, Any]:
@@ -53,7 +28,7 @@ def task_card(definition: Definition, title: str) -> dict[str, Any]:
     return {
         "description": (task.raw or {}).get("description") or "",
         "input_fields": task.input_fields,
-        "output_schema": form_schema(definition, task.output_fields),
+        "output_schema": form_schema(workflow_schema(definition), task.output_fields),
     }
 
 

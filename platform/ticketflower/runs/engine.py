@@ -38,7 +38,8 @@ from django.utils import timezone
 from kernel import events as kernel_events
 from kernel.bundle import Definition
 from kernel.events import INVALID, StepRefused
-from kernel.problems import InvalidBundle, Problem
+from kernel.forms import missing_required
+from kernel.problems import InvalidBundle
 from kernel.state import ACTIVE_STATUSES
 from kernel.step import step
 from kernel.workspace import check_writes
@@ -212,11 +213,8 @@ def submit(
     # submission writes (and rolls back) nothing at all.
     problems = check_writes(definition.field_checks, fields, ticket_def.fields, "/fields", "ticket")
     offered = cards.ticket_fields(definition, ticket_definition.title)
-    problems += [
-        Problem(f"/fields/{name}", "Required: the ticket's form must give it.")
-        for name in cards.required_fields(definition, offered)
-        if isinstance(fields, dict) and name not in fields
-    ]
+    schema = cards.workflow_schema(definition)
+    problems += missing_required(schema, offered, fields, "/fields", "ticket")
     if problems:
         raise refusal(StepRefused(INVALID, problems))
     user_id = getattr(user, "pk", None)

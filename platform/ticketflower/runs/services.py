@@ -20,6 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from kernel import events
+from kernel.forms import missing_required
 from ticketflower.api.errors import Conflict, ProblemError
 from ticketflower.definitions.models import (
     TaskType,
@@ -235,13 +236,13 @@ def _check_required_output(row: TaskInstance, output: Any) -> None:
     """A FORM's output must give its required fields (runs/cards.py): 400 naming each."""
     definition = engine.compiled(row.workflow_instance.workflow_id).definition
     task = definition.tasks_by_title.get(row.task_definition.title)
-    if task is None or not isinstance(output, dict):
-        return
-    missing = [n for n in cards.required_fields(definition, task.output_fields) if n not in output]
+    schema = cards.workflow_schema(definition)
+    missing = (
+        missing_required(schema, task.output_fields, output, "/output", "task") if task else []
+    )
     if missing:
         raise ProblemError(
-            "The form misses required fields.",
-            [(f"/output/{name}", "Required: the task's form must give it.") for name in missing],
+            "The form misses required fields.", [(p.pointer, p.message) for p in missing]
         )
 
 
