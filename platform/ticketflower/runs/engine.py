@@ -204,7 +204,7 @@ def submit(
     except ProblemError as unusable:
         where = "; ".join(f"{p['pointer']}: {p['message']}" for p in unusable.problems)
         message = f"The workflow could not start: {unusable.detail} {where}".strip()
-        return _keep_unstarted(ticket_definition, fields, user, message, trace=None)
+        return _keep_unstarted(ticket_definition, fields, user, message, None)
     definition = comp.definition
     ticket_def = definition.tickets.get(ticket_definition.title)
     if ticket_def is None:  # cannot happen for a stored ACTIVE workflow: a bug, not input
@@ -233,10 +233,7 @@ def submit(
         raise refusal(refused) from None
     except Exception as exc:
         log.exception("ticket %s: its workflow could not start", ticket_id)
-        message = f"The workflow could not start: unexpected {type(exc).__name__}: {exc}"
-        return _keep_unstarted(
-            ticket_definition, fields, user, message, trace=traceback.format_exc()
-        )
+        return _keep_unstarted(ticket_definition, fields, user, *_unexpected(exc))
     instance = WorkflowInstance(
         id=instance_id, workflow_id=comp.workflow_id, definition_version=comp.version
     )
@@ -265,12 +262,27 @@ def submit(
     return ticket, result
 
 
+def _unexpected(exc: Exception) -> tuple[str, str]:
+    """The message and trace of a WORKFLOW_CREATION error for an unexpected failure
+    (call inside the `except`)."""
+    message = f"The workflow could not start: unexpected {type(exc).__name__}: {exc}"
+    return message, traceback.format_exc()
+
+
+def _creation_error(ticket: TicketInstance, message: str, trace: str | None) -> TicketError:
+    return TicketError.objects.create(
+        ticket=ticket,
+        error_type=ErrorType.WORKFLOW_CREATION,
+        error_message=storable(message),
+        stack_trace=storable(trace) if trace else None,
+    )
+
+
 def _keep_unstarted(
     ticket_definition: TicketDefinition,
     fields: Any,
     user: Any,
     message: str,
-    *,
     trace: str | None,
 ) -> tuple[TicketInstance, StepResult]:
     """Store a ticket whose workflow could not start: NOT_STARTED, its submitted fields on
@@ -296,12 +308,7 @@ def _keep_unstarted(
             fields=fields,
             summary=cards.summary(ticket_definition.title, list(fields), fields),
         )
-        error = TicketError.objects.create(
-            ticket=ticket,
-            error_type=ErrorType.WORKFLOW_CREATION,
-            error_message=storable(message),
-            stack_trace=storable(trace) if trace else None,
-        )
+        error = _creation_error(ticket, message, trace)
     instance.ticket = ticket
     return ticket, StepResult(instance=instance, effects=[], errors=[error])
 
@@ -334,14 +341,7 @@ def start(instance_id: int, *, user: Any = None) -> StepResult:
             raise refusal(refused) from None
         except Exception as exc:
             log.exception("ticket %s: its workflow could not start", ticket.pk)
-            error = TicketError.objects.create(
-                ticket=ticket,
-                error_type=ErrorType.WORKFLOW_CREATION,
-                error_message=storable(
-                    f"The workflow could not start: unexpected {type(exc).__name__}: {exc}"
-                ),
-                stack_trace=storable(traceback.format_exc()),
-            )
+            error = _creation_error(ticket, *_unexpected(exc))
             return StepResult(instance=instance, effects=[], errors=[error])
         instance.workflow_id, instance.definition_version = comp.workflow_id, comp.version
         # Iteration 0 is the submitter's, whoever starts it.
