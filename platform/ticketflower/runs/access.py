@@ -14,7 +14,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from ticketflower.accounts.roles import TICKET_ADMIN, has_role, role_names
+from ticketflower.definitions.models import TaskType
 from ticketflower.runs.models import (
+    ACTIVE_TASK_STATUSES,
     FileUpload,
     TaskInstance,
     TicketError,
@@ -44,16 +46,27 @@ def needs_roles(roles: list[str]) -> str:
     return "one of the roles " + ", ".join(sorted(roles))
 
 
-def workable_q(user: Any, prefix: str = "") -> Q | None:
-    """The condition on tasks (reached through `prefix`) whose roles the user holds;
-    None: all (a ticket admin)."""
+def claimable_q(user: Any) -> Q:
+    """The tasks the user may claim: active FORM tasks nobody has, whose roles the user
+    holds (all of them for a ticket admin)."""
+    q = Q(task_type=TaskType.FORM, status__in=ACTIVE_TASK_STATUSES, assigned_to__isnull=True)
     if sees_all(user):
-        return None
-    q = Q(**{f"{prefix}task_definition__roles": []})
+        return q
+    workable = Q(task_definition__roles=[])
     roles = sorted(role_names(user))
     if roles:
-        q |= Q(**{f"{prefix}task_definition__roles__overlap": roles})
-    return q
+        workable |= Q(task_definition__roles__overlap=roles)
+    return q & workable
+
+
+def may_claim(user: Any, task: TaskInstance) -> bool:
+    """claimable_q for one task row (its definition loaded)."""
+    return (
+        task.task_type == TaskType.FORM
+        and task.is_active
+        and task.assigned_to_id is None
+        and may_work_on(user, task.task_definition.roles)
+    )
 
 
 def ticket_q(user: Any, prefix: str = "") -> Q | None:

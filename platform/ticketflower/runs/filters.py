@@ -9,10 +9,8 @@ from django.db.models import Q, QuerySet
 from rest_framework.exceptions import ValidationError
 
 from ticketflower.definitions.filters import IdFilter
-from ticketflower.definitions.models import TaskType
-from ticketflower.runs.access import workable_q
+from ticketflower.runs.access import claimable_q
 from ticketflower.runs.models import (
-    ACTIVE_TASK_STATUSES,
     ErrorStatus,
     ErrorType,
     TaskInstance,
@@ -112,17 +110,9 @@ class TaskFilterSet(django_filters.FilterSet):
         return queryset.filter(assigned_to=self.request.user.pk)
 
     def filter_claimable(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
-        claimable = {
-            "task_type": TaskType.FORM,
-            "status__in": ACTIVE_TASK_STATUSES,
-            "assigned_to__isnull": True,
-        }
         if value is None:
             return queryset
-        q = Q(**claimable)
-        workable = workable_q(self.request.user)
-        if workable is not None:
-            q &= workable
+        q = claimable_q(self.request.user)
         return queryset.filter(q) if value else queryset.exclude(q)
 
 

@@ -54,10 +54,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     """Tasks assigned to me, and tasks I may claim, oldest first."""
     user = request.user
     active = _tasks(user).filter(status__in=ACTIVE_TASK_STATUSES).order_by("created_at")
-    claimable = active.filter(task_type="FORM", assigned_to__isnull=True)
-    workable = access.workable_q(user)
-    if workable is not None:
-        claimable = claimable.filter(workable)
+    claimable = active.filter(access.claimable_q(user))
     mine = [_card(t) for t in active.filter(assigned_to=user.pk)[:100]]
     page = Paginator(claimable, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -97,12 +94,7 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"“{data['title']}” is done.")
             return redirect("web-inbox")
-    claimable = (
-        row.task_type == "FORM"
-        and row.is_active
-        and row.assigned_to_id is None
-        and access.may_work_on(request.user, row.task_definition.roles)
-    )
+    claimable = access.may_claim(request.user, row)
     admin = access.sees_all(request.user)
     people = (
         User.objects.filter(is_active=True).order_by("username")[:200]
