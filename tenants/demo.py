@@ -5,6 +5,7 @@ app at once (development only; docs/decision-web-app.md)."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from django.conf import settings
@@ -12,12 +13,19 @@ from django.conf import settings
 EXAMPLES = ("it_support", "order_fulfilment", "refund_approval")
 STAFF = ("staff", "staff")  # username, password: named in the README
 STAFF_ROLES = ("staff", "sales", "support")
+# Where the example actions' stand-ins answer (tenants/demo_stand_ins.py); `run` sets it.
+ACTIONS_URL_ENV = "TICKETFLOWER_DEMO_ACTIONS_URL"
 
 
-def populate() -> None:
-    """Inside the demo company's schema: workflows, the staff user, tickets."""
+def populate(actions_url: str | None = None) -> None:
+    """Inside the demo company's schema: workflows, the staff user, tickets.
+
+    With `actions_url` (default: the environment's TICKETFLOWER_DEMO_ACTIONS_URL) the
+    example actions call the demo stand-ins there instead of `*.example.com`.
+    """
     from django.contrib.auth.models import User
 
+    from tenants.demo_stand_ins import rewrite_actions
     from ticketflower.accounts.services import do_create_role, do_create_user
     from ticketflower.definitions.services import do_activate_workflow, do_import_bundle
     from ticketflower.runs.models import TaskInstance
@@ -32,8 +40,11 @@ def populate() -> None:
         do_create_role(role)
     staff = do_create_user(username=STAFF[0], password=STAFF[1], roles=list(STAFF_ROLES))
     examples = Path(settings.BASE_DIR) / "examples"
+    actions_url = actions_url or os.environ.get(ACTIONS_URL_ENV)
     for name in EXAMPLES:
         bundle = json.loads((examples / name / "bundle.json").read_text())
+        if actions_url:
+            bundle = rewrite_actions(bundle, actions_url)
         workflow = do_activate_workflow(do_import_bundle(bundle, created_by=admin))
         scenario = json.loads((examples / name / "scenario.json").read_text())
         definition = workflow.tickets.get(title=scenario["ticket"]["title"])

@@ -128,5 +128,32 @@ def test_tickets_are_filtered_by_status_type_and_date(alpha):
     assert shown("until=2000-01-01") == 0
     assert shown("status=IN_PROGRESS") == 1 and shown("status=COMPLETED") == 0
     kind = runner.workflow["tickets"][0]["id"]
-    assert shown(f"type={kind}") == 1 and shown("type=999999") == 0
+    assert shown(f"ticket_definition={kind}") == 1 and shown("ticket_definition=999999") == 0
     assert shown("since=not-a-date") == 1  # an invalid date filters nothing, no 500
+
+
+def test_the_tickets_list_pages_keep_the_filters_and_show_status_labels(alpha, monkeypatch):
+    from ticketflower.web import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    runner = Runner(alpha, install(alpha, simple_bundle()), "staff")
+    admin = login(alpha, "boss", "ticket_admin")
+    for n in range(3):
+        runner.submit({"amount": n, "title": f"taxi {n}"})
+    page = admin.get("/tickets/?q=taxi&status=IN_PROGRESS").content.decode()
+    assert "Page 1 of 3" in page
+    assert 'href="?q=taxi&amp;status=IN_PROGRESS&amp;page=2"' in page
+    assert '<span class="badge tone-todo" data-status="IN_PROGRESS">In progress</span>' in page
+
+
+def test_a_bad_filter_value_is_explained_not_a_500(alpha):
+    runner = Runner(alpha, install(alpha, simple_bundle()), "staff")
+    admin = login(alpha, "boss", "ticket_admin")
+    runner.submit({"amount": 1})
+    answer = admin.get("/tickets/?status=SOMEDAY&ticket_definition=x")
+    assert answer.status_code == 200
+    text = answer.content.decode()
+    assert (
+        "status: Select a valid choice" in text
+        and "ticket_definition: Enter a whole number" in text
+    )

@@ -51,6 +51,9 @@ def apply_run_defaults(port: int, environ: MutableMapping[str, str]) -> None:
         "TICKETFLOWER_CALLBACK_URL_TEMPLATE",
         f"http://{{domain}}:{port}/api/v1/callbacks/{{token}}/",
     )
+    # The demo's example actions call stand-ins on loopback (tenants/demo_stand_ins.py).
+    environ.setdefault("TICKETFLOWER_DEMO_ACTIONS_URL", f"http://127.0.0.1:{port + 1}")
+    environ.setdefault("TICKETFLOWER_ACTIONS_ALLOWED_NETWORKS", "127.0.0.1/32")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -58,6 +61,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ticketflower.devservers import services
 
     apply_run_defaults(args.port, os.environ)
+    _start_demo_stand_ins(os.environ["TICKETFLOWER_DEMO_ACTIONS_URL"])
     with services(_data_dir()) as env:
         os.environ.update(env)
         _manage("migrate", "--verbosity", "0")
@@ -86,6 +90,22 @@ def cmd_run(args: argparse.Namespace) -> int:
             ),
         ]
         return _supervise(children)
+
+
+def _start_demo_stand_ins(url: str) -> None:
+    """Serve the demo's stand-ins for this process's life; a taken port only warns (the
+    demo's action tasks then end in ERROR, which the errors page explains)."""
+    from urllib.parse import urlsplit
+
+    from tenants import demo_stand_ins
+
+    parts = urlsplit(url)
+    if parts.hostname not in ("127.0.0.1", "localhost") or parts.port is None:
+        return  # stand-ins served elsewhere
+    try:
+        demo_stand_ins.start(parts.port)
+    except OSError as error:
+        print(f"[ticketflower] demo stand-ins not started on {url}: {error}", flush=True)
 
 
 def _supervise(children: list[subprocess.Popen]) -> int:

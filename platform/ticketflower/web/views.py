@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
@@ -23,20 +22,13 @@ from ticketflower.accounts.roles import role_names
 from ticketflower.api.errors import ProblemError
 from ticketflower.definitions.models import TicketDefinition, WorkflowStatus
 from ticketflower.runs import access, history, services
-from ticketflower.runs.filters import text_q
 from ticketflower.runs.models import ACTIVE_TASK_STATUSES, TaskInstance
 from ticketflower.runs.models import WorkflowStatus as WorkflowRunStatus
 from ticketflower.runs.serializers import described_tasks, task_data
+from ticketflower.web.filters import TicketSearch
 from ticketflower.web.schema_forms import SchemaForm
 
 PAGE_SIZE = 25
-
-
-class DateRangeForm(forms.Form):
-    """The tickets list's date filter (submitted on or after / on or before)."""
-
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 def _tasks(user: Any):
@@ -60,7 +52,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/inbox.html",
-        {"mine": mine, "claimable": [_card(t) for t in page], "page": page},
+        {
+            "mine": mine,
+            "claimable": [_card(t) for t in page],
+            "page": page,
+            "keep": _without_page(request),
+        },
     )
 
 
@@ -168,37 +165,32 @@ def new_ticket(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @login_required
 def tickets(request: HttpRequest) -> HttpResponse:
-    """The tickets I see, newest first, searched by the text of their fields."""
-    queryset = access.visible_tickets(request.user).select_related(
-        "ticket_definition", "workflow_instance", "created_by"
+    """The tickets I see, newest first, filtered as the API filters them (TicketSearch)."""
+    visible = access.visible_tickets(request.user)
+    search = TicketSearch(
+        request.GET,
+        queryset=visible.select_related("ticket_definition", "workflow_instance", "created_by"),
     )
-    query = request.GET.get("q", "").strip()[:200]
-    if query:
-        queryset = queryset.filter(text_q("workflow_instance__", query))
-    status = request.GET.get("status", "")
-    if status in WorkflowRunStatus.values:
-        queryset = queryset.filter(workflow_instance__status=status)
-    kind = request.GET.get("type", "")
-    if kind.isdigit():
-        queryset = queryset.filter(ticket_definition_id=int(kind))
-    dates = DateRangeForm(request.GET or None)
-    if dates.is_valid():
-        if dates.cleaned_data["since"]:
-            queryset = queryset.filter(created_at__date__gte=dates.cleaned_data["since"])
-        if dates.cleaned_data["until"]:
-            queryset = queryset.filter(created_at__date__lte=dates.cleaned_data["until"])
-    page = Paginator(queryset.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    kinds = TicketDefinition.objects.filter(
-        pk__in=access.visible_tickets(request.user).values("ticket_definition_id")
-    ).order_by("title")
+    page = Paginator(search.qs.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    kinds = TicketDefinition.objects.filter(pk__in=visible.values("ticket_definition_id")).order_by(
+        "title"
+    )
     return render(
         request,
         "web/tickets.html",
         {
-            "page": page, "q": query, "status": status, "type": kind, "kinds": kinds,
-            "statuses": WorkflowRunStatus.values, "dates": dates,
+            "page": page, "search": search, "kinds": kinds,
+            "chosen": {k: request.GET.get(k, "") for k in ("q", "status", "ticket_definition")},
+            "statuses": WorkflowRunStatus.values, "keep": _without_page(request),
         },
     )  # fmt: skip
+
+
+def _without_page(request: HttpRequest) -> str:
+    """The query string of the current list minus its page (for the page links)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 @login_required
@@ -278,7 +270,12 @@ def errors(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/errors.html",
-        {"page": page, "show": show, "admin": access.sees_all(request.user)},
+        {
+            "page": page,
+            "show": show,
+            "admin": access.sees_all(request.user),
+            "keep": _without_page(request),
+        },
     )
 
 
