@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth
 from django.urls import path
 
-from ticketflower.web import people, views
+from ticketflower.web import designs, people, views
 
 urlpatterns = [
     path("", views.home, name="web-home"),
@@ -18,6 +18,14 @@ urlpatterns = [
     path("tickets/<int:pk>/", views.ticket, name="web-ticket"),
     path("errors/", views.errors, name="web-errors"),
     path("errors/<int:pk>/<str:action>/", views.error_action, name="web-error-action"),
+    path("workflows/", designs.workflows, name="web-workflows"),
+    path("workflows/new/", designs.design, name="web-design-new"),
+    path("workflows/<int:pk>/", designs.workflow, name="web-workflow"),
+    path("workflows/<int:pk>/edit/", designs.design, name="web-design-edit"),
+    path("workflows/<int:pk>/simulate/", designs.simulate, name="web-simulate"),
+    path("workflows/<int:pk>/bundle.json", designs.download, name="web-workflow-download"),
+    path("workflows/<int:pk>/<str:action>/", designs.workflow_action, name="web-workflow-action"),
+    path("definitions/<str:section>/<int:pk>/", designs.part, name="web-part"),
     path("people/", people.people, name="web-people"),
     path("people/<int:pk>/", people.person, name="web-person"),
     path("people/roles/", people.roles, name="web-roles"),

@@ -28,6 +28,12 @@ def label(name: str | None) -> str:
     return str(name or "").replace("_", " ").capitalize()
 
 
+@register.filter
+def words(name: str | None) -> str:
+    """`condition_false` → `condition false` (a lower-case code as words)."""
+    return str(name or "").replace("_", " ")
+
+
 @register.simple_tag
 def status_badge(name: str | None) -> str:
     """A status as a labelled, coloured badge; the raw name stays in `data-status`."""
