@@ -182,3 +182,23 @@ def test_part_pages_show_layout_source_without_running_it(alpha):
     reader = login(alpha, "reader", "ticket_admin")
     page = reader.get(f"/definitions/tasks/{workflow['tasks'][0]['id']}/").content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+
+
+def test_a_tickets_page_shows_the_run_on_the_diagram_to_readers_only(alpha):
+    from tests.runs.support import Runner
+
+    runner = Runner(alpha, install(alpha, simple_bundle()), "staff")
+    ticket = runner.submit({"amount": 3}).json()["id"]
+    reader = login(alpha, "reader", "ticket_admin")
+    svg = _svg(reader.get(f"/tickets/{ticket}/").content.decode())
+    states = {
+        g.get("data-title"): g.get("data-state") for g in svg.iter(f"{SVG}g") if g.get("data-node")
+    }
+    assert states == {
+        "Expense claim": "done", "Review": "active", "Archive": "never",
+        "Done": "never", "Refused": "never",
+    }  # fmt: skip
+    submitter = login(alpha, "submitter", "staff")  # the ticket's own submitter
+    own_page = submitter.get(f"/tickets/{ticket}/")
+    assert own_page.status_code == 200
+    assert '<svg class="diagram"' not in own_page.content.decode()

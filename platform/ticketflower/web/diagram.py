@@ -170,13 +170,15 @@ def _short(text: str, limit: int) -> str:
 
 
 def run_states(
-    graph: dict[str, Any], ticket_type: str, tasks: list[Any], completion: str | None
+    graph: dict[str, Any],
+    ticket_type: str,
+    tasks: list[tuple[str, str]],
+    completion: str | None,
 ) -> dict[str, str]:
     """How each node of a ticket's run went: its ticket type done, a task by its newest
-    instance, the completion that fired done; anything else never started."""
-    newest: dict[str, str] = {}
-    for t in sorted(tasks, key=lambda t: t.seq):
-        newest[t.task_definition.title] = t.status
+    instance (`tasks`: title and status, oldest first), the completion that fired done;
+    anything else never started."""
+    newest = dict(tasks)
     states: dict[str, str] = {}
     for n in graph["nodes"]:
         if n["kind"] == "ticket" and n["title"] == ticket_type:

@@ -19,12 +19,16 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from ticketflower.accounts.roles import role_names
+from kernel.graph import workflow_graph
 from ticketflower.api.errors import ProblemError
+from ticketflower.definitions import bundles
 from ticketflower.definitions.models import TicketDefinition, WorkflowStatus
+from ticketflower.definitions.permissions import reads_everything
 from ticketflower.runs import access, history, services
 from ticketflower.runs.models import ACTIVE_TASK_STATUSES, TaskInstance
 from ticketflower.runs.models import WorkflowStatus as WorkflowRunStatus
 from ticketflower.runs.serializers import described_tasks, task_data
+from ticketflower.web.diagram import layout, run_states
 from ticketflower.web.filters import TicketSearch
 from ticketflower.web.schema_forms import SchemaForm
 
@@ -227,16 +231,34 @@ def ticket(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, "Data corrected: " + (", ".join(changed) or "nothing"))
                 return redirect("web-ticket", pk=pk)
-    tasks = [task_data(t) for t in _tasks(request.user).filter(workflow_instance__ticket=row)]
+    tasks = [
+        task_data(t)
+        for t in _tasks(request.user).filter(workflow_instance__ticket=row).order_by("seq")
+    ]
     files = access.visible_files(request.user).filter(ticket=row).order_by("filename", "-version")
     return render(
         request,
         "web/ticket.html",
         {
             "ticket": row, "trace": trace, "tasks": tasks, "files": files,
-            "correction": correction,
+            "correction": correction, "diagram": _run_picture(request, row, trace, tasks),
         },
     )  # fmt: skip
+
+
+def _run_picture(request: HttpRequest, row: Any, trace: dict, tasks: list[dict]) -> dict | None:
+    """The workflow's diagram with this run's state on each box, for those who may read
+    the definition (the picture shows all of it, conditions included)."""
+    if not reads_everything(request.user):
+        return None
+    graph = workflow_graph(bundles.to_bundle(row.workflow_instance.workflow))
+    states = run_states(
+        graph,
+        row.ticket_definition.title,
+        [(t["title"], t["status"]) for t in tasks],
+        trace.get("completion"),
+    )
+    return layout(graph, states)
 
 
 def _correction_form(request: HttpRequest, row: Any, trace: dict) -> SchemaForm | None:
