@@ -115,11 +115,10 @@ def workflow(request: HttpRequest, pk: int) -> HttpResponse:
 def _type_of(spec: Any) -> str:
     if not isinstance(spec, dict):
         return "any"
-    kind = spec.get("type") or ("reference" if "$ref" in spec else "any")
-    kind = " or ".join(kind) if isinstance(kind, list) else kind
     if "enum" in spec:
-        kind += " (one of " + ", ".join(json.dumps(v) for v in spec["enum"]) + ")"
-    return kind
+        return "one of " + ", ".join(json.dumps(v) for v in spec["enum"])
+    kind = spec.get("type") or ("reference" if "$ref" in spec else "any")
+    return " or ".join(kind) if isinstance(kind, list) else kind
 
 
 def _placed(bundle: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,10 +1,11 @@
 """A workflow's graph (kernel/graph.py) laid out in layers for an SVG drawing.
 
 Laid out on the server so that pages ship no layout library and render without
-JavaScript (docs/decision-web-diagram.md): ticket types on the first row, each task one
-row below the lowest writer it depends on (longest path, back edges set aside), the
-completions on the last row, nodes ordered in each row by the mean position of their
-writers to cut crossings. Arrows that go back up (loops) are drawn dashed on the right.
+JavaScript (docs/decision-web-diagram.md): ticket types on the first row, each task and
+completion one row below the lowest writer it depends on (longest path, back edges set
+aside), nodes ordered in each row by the mean position of their writers to cut
+crossings. An arrow that skips rows bends around the boxes between; arrows that go back
+up (loops) are drawn dashed on the right.
 """
 
 from __future__ import annotations
@@ -66,21 +67,17 @@ def _layers(nodes: list[dict], edges: list[dict], back: set[int]) -> dict[str, i
             preds[e["to"]].append(e["from"])
     layer: dict[str, int] = {}
 
+    first = {n["id"]: 0 if n["kind"] == "ticket" else 1 for n in nodes}
+
     def depth(nid: str) -> int:
         if nid not in layer:
-            layer[nid] = 0  # guards a cycle the walk missed (none expected)
-            layer[nid] = max((depth(p) + 1 for p in preds[nid]), default=0)
+            layer[nid] = first[nid]  # guards a cycle the walk missed (none expected)
+            # Nothing but ticket types on the first row.
+            layer[nid] = max((depth(p) + 1 for p in preds[nid]), default=first[nid])
         return layer[nid]
 
     for n in nodes:
-        if n["kind"] != "completion":
-            depth(n["id"])
-    last = max((layer[n["id"]] for n in nodes if n["kind"] != "completion"), default=0)
-    for n in nodes:
-        if n["kind"] == "completion":
-            layer[n["id"]] = last + 1
-        elif n["kind"] == "task" and layer[n["id"]] == 0:
-            layer[n["id"]] = 1  # a task never shares the tickets' row
+        depth(n["id"])
     return layer
 
 
@@ -132,7 +129,8 @@ def layout(graph: dict[str, Any], states: dict[str, str] | None = None) -> dict[
             "state": (states or {}).get(n["id"], "never") if states is not None else "",
         })  # fmt: skip
     drawn_edges = []
-    loops = 0
+    loops = lanes = 0
+    right = width
     for i, e in enumerate(edges):
         (x1, y1), (x2, y2) = pos[e["from"]], pos[e["to"]]
         label = ", ".join(e["fields"]) or "at start"
@@ -144,6 +142,20 @@ def layout(graph: dict[str, Any], states: dict[str, str] | None = None) -> dict[
             d = f"M{sx:.0f},{sy:.0f} C{c1:.0f},{sy:.0f} {c2:.0f},{ty:.0f} {tx:.0f},{ty:.0f}"
             lx, ly = max(x1, x2) + reach - 4, (sy + ty) / 2
             kind = "back"
+        elif y2 - y1 > NODE_H + GAP_Y:
+            # Skips rows: down a lane to the right of the boxes in between.
+            lanes += 1
+            between = [x + NODE_W for x, y in pos.values() if y1 < y < y2]
+            lane = max(between, default=max(x1, x2) + NODE_W) + 16 + (lanes % 4) * 10
+            right = max(right, lane + MARGIN)
+            sx, sy, tx, ty = x1 + NODE_W / 2, y1 + NODE_H, x2 + NODE_W / 2, y2
+            d = (
+                f"M{sx:.0f},{sy:.0f} C{sx:.0f},{sy + 30:.0f} {lane:.0f},{sy + 8:.0f} "
+                f"{lane:.0f},{sy + 40:.0f} L{lane:.0f},{ty - 40:.0f} "
+                f"C{lane:.0f},{ty - 8:.0f} {tx:.0f},{ty - 30:.0f} {tx:.0f},{ty:.0f}"
+            )
+            lx, ly = lane + 4, (sy + ty) / 2
+            kind = "forward long"
         else:
             sx, sy, tx, ty = x1 + NODE_W / 2, y1 + NODE_H, x2 + NODE_W / 2, y2
             mid = (sy + ty) / 2
@@ -152,7 +164,8 @@ def layout(graph: dict[str, Any], states: dict[str, str] | None = None) -> dict[
             kind = "forward"
         drawn_edges.append({**e, "d": d, "label": _short(label, 28), "full": label,
                             "lx": lx, "ly": ly, "kind": kind})  # fmt: skip
-    return {"width": width, "height": height, "nodes": drawn_nodes, "edges": drawn_edges}
+    return {"width": max(width, right), "height": height, "nodes": drawn_nodes,
+            "edges": drawn_edges}  # fmt: skip
 
 
 def _subtitle(node: dict[str, Any]) -> str:
