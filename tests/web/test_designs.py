@@ -202,3 +202,24 @@ def test_a_tickets_page_shows_the_run_on_the_diagram_to_readers_only(alpha):
     own_page = submitter.get(f"/tickets/{ticket}/")
     assert own_page.status_code == 200
     assert '<svg class="diagram"' not in own_page.content.decode()
+
+
+def test_two_versions_are_compared_line_by_line(alpha):
+    from ticketflower.definitions.models import WorkflowDefinition
+
+    workflow = install(alpha, simple_bundle())
+    designer = login(alpha, "maker", "workflow_creator")
+    _post(designer, f"/workflows/{workflow['id']}/new-version/", {})
+    with schema_context(alpha.slug):
+        draft = WorkflowDefinition.objects.get(version=2)
+    bundle = simple_bundle()
+    bundle["tasks"][0]["title"] = "Check the receipt"
+    edited = _post(
+        designer, f"/workflows/{draft.pk}/edit/", {"bundle": json.dumps(bundle), "action": "save"}
+    )
+    assert edited.status_code == 302
+    page = designer.get(f"/workflows/{draft.pk}/compare/{workflow['id']}/").content.decode()
+    assert '<span class="del">-      &quot;title&quot;: &quot;Review&quot;,</span>' in page
+    assert (
+        '<span class="add">+      &quot;title&quot;: &quot;Check the receipt&quot;,</span>' in page
+    )

@@ -8,6 +8,7 @@ shown at the place in the bundle each problem points at (kernel/wording.location
 
 from __future__ import annotations
 
+import difflib
 import json
 from typing import Any
 
@@ -306,6 +307,29 @@ def workflow_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         )
         messages.error(request, f"{refusal.detail} {details}".strip())
     return redirect("web-workflow", pk=pk)
+
+
+@login_required
+def compare(request: HttpRequest, pk: int, other: int) -> HttpResponse:
+    """What changed between two workflows' bundles (usually two versions of a lineage),
+    line by line."""
+    _reader(request)
+    old, new = _workflow(other), _workflow(pk)
+    lines = difflib.unified_diff(
+        _bundle_lines(old), _bundle_lines(new),
+        f"{old.title} (version {old.version})", f"{new.title} (version {new.version})",
+        lineterm="", n=3,
+    )  # fmt: skip
+    rows = [
+        {"text": line, "kind": "add" if line.startswith("+") else
+         "del" if line.startswith("-") else "hunk" if line.startswith("@@") else ""}
+        for line in lines
+    ]  # fmt: skip
+    return render(request, "web/compare.html", {"old": old, "new": new, "rows": rows})
+
+
+def _bundle_lines(workflow: WorkflowDefinition) -> list[str]:
+    return json.dumps(bundles.to_bundle(workflow), indent=2, ensure_ascii=False).splitlines()
 
 
 @login_required

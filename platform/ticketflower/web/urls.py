@@ -23,6 +23,7 @@ urlpatterns = [
     path("workflows/<int:pk>/", designs.workflow, name="web-workflow"),
     path("workflows/<int:pk>/edit/", designs.design, name="web-design-edit"),
     path("workflows/<int:pk>/simulate/", designs.simulate, name="web-simulate"),
+    path("workflows/<int:pk>/compare/<int:other>/", designs.compare, name="web-compare"),
     path("workflows/<int:pk>/bundle.json", designs.download, name="web-workflow-download"),
     path("workflows/<int:pk>/<str:action>/", designs.workflow_action, name="web-workflow-action"),
     path("definitions/<str:section>/<int:pk>/", designs.part, name="web-part"),

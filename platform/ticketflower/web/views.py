@@ -18,8 +18,8 @@ from django.shortcuts import redirect, render
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
-from ticketflower.accounts.roles import role_names
 from kernel.graph import workflow_graph
+from ticketflower.accounts.roles import role_names
 from ticketflower.api.errors import ProblemError
 from ticketflower.definitions import bundles
 from ticketflower.definitions.models import TicketDefinition, WorkflowStatus
