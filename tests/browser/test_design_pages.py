@@ -85,8 +85,10 @@ def test_each_example_is_drawn(committed_tenant, api_server, tab, name):
     titles = set(svg.locator("g.node").evaluate_all("els => els.map(e => e.dataset.title)"))
     assert {t["title"] for t in bundle["tasks"]} <= titles
     # Every box is inside the picture: nothing drawn off its edges.
-    box = svg.evaluate("s => { const b = s.getBBox(); const v = s.viewBox.baseVal;"
-                       " return [b.x, b.y, b.x + b.width, b.y + b.height, v.width, v.height]; }")  # fmt: skip
+    box = svg.evaluate(
+        "s => { const b = s.getBBox(); const v = s.viewBox.baseVal;"
+        " return [b.x, b.y, b.x + b.width, b.y + b.height, v.width, v.height]; }"
+    )
     assert box[0] >= 0 and box[1] >= 0 and box[2] <= box[4] + 1 and box[3] <= box[5] + 1, box
     # The page is no wider than the phone: the picture scrolls inside its frame.
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
