@@ -223,3 +223,83 @@ def test_two_versions_are_compared_line_by_line(alpha):
     assert (
         '<span class="add">+      &quot;title&quot;: &quot;Check the receipt&quot;,</span>' in page
     )
+
+
+def _formset(rows: list[dict]) -> dict:
+    data = {"field-TOTAL_FORMS": str(len(rows)), "field-INITIAL_FORMS": "0",
+            "field-MIN_NUM_FORMS": "0", "field-MAX_NUM_FORMS": "1000"}  # fmt: skip
+    for i, row in enumerate(rows):
+        data |= {f"field-{i}-{k}": v for k, v in row.items()}
+    return data
+
+
+def test_a_designer_builds_a_workflow_from_nothing_with_forms(alpha):
+    from ticketflower.definitions.models import WorkflowDefinition
+
+    alpha.user("someone", "staff")  # the company has a role named staff
+    designer = login(alpha, "maker", "workflow_creator")
+    created = _post(designer, "/workflows/new-empty/", {"title": "Leave request"})
+    with schema_context(alpha.slug):
+        workflow = WorkflowDefinition.objects.get()
+    assert created["Location"] == f"/workflows/{workflow.pk}/settings/"
+    settings = {"title": "Leave request", "description": "", "max_iterations": "50"}
+    rows = [{"name": "days", "kind": "integer", "description": "Working days", "required": "on"},
+            {"name": "approved", "kind": "boolean"}, {"name": ""}]  # fmt: skip
+    saved = _post(designer, f"/workflows/{workflow.pk}/settings/", settings | _formset(rows))
+    assert saved.status_code == 302, saved.content.decode()[-2000:]
+    at = f"/workflows/{workflow.pk}/add"
+    answers = [
+        _post(designer, f"{at}/tickets/", {"title": "Leave", "fields": ["days"],
+                                           "company_role_access": ["staff"]}),
+        _post(designer, f"{at}/tasks/", {"title": "Approve", "task_type": "FORM",
+                                         "input_fields": ["days"], "output_fields": ["approved"],
+                                         "roles": ["staff"]}),
+        _post(designer, f"{at}/completions/", {
+            "title": "Granted", "completion_status": "COMPLETED", "fields": ["approved"],
+            "condition": '{"==": [{"var": "approved"}, true]}'}),
+    ]  # fmt: skip
+    assert [a.status_code for a in answers] == [302, 302, 302]
+    activated = _post(designer, f"/workflows/{workflow.pk}/activate/", {})
+    assert activated.status_code == 302
+    exported = json.loads(designer.get(f"/workflows/{workflow.pk}/bundle.json").content)
+    assert exported["workflow"]["fields_schema"] == {
+        "type": "object",
+        "properties": {"days": {"type": "integer", "description": "Working days"},
+                       "approved": {"type": "boolean"}},
+        "required": ["days"],
+    }  # fmt: skip
+    assert exported["tasks"][0]["roles"] == ["staff"]
+    assert exported["completions"][0]["condition"] == {"==": [{"var": "approved"}, True]}
+    workflow.refresh_from_db()
+    assert workflow.status == "ACTIVE"
+
+
+def test_a_part_forms_problems_show_at_the_control(alpha):
+    workflow = install(alpha, simple_bundle())
+    designer = login(alpha, "maker", "workflow_creator")
+    draft_answer = _post(designer, f"/workflows/{workflow['id']}/new-version/", {})
+    draft = int(draft_answer["Location"].strip("/").split("/")[-1])
+    bad = _post(designer, f"/workflows/{draft}/add/tasks/", {
+        "title": "Review", "task_type": "FORM", "condition": '{"nope": 1}'})  # fmt: skip
+    assert bad.status_code == 200
+    text = bad.content.decode()
+    # A title taken, an operator unknown: each under its own control.
+    assert re.search(r"id_title.*?already has a task", text, re.S)
+    assert re.search(r"id_condition.*?unknown operator", text, re.S)
+    not_json = _post(designer, f"/workflows/{draft}/add/tasks/", {
+        "title": "X", "task_type": "FORM", "condition": "{oops"})  # fmt: skip
+    assert "Not JSON" in not_json.content.decode()
+
+
+def test_an_active_workflows_parts_are_not_edited_in_place(alpha):
+    workflow = install(alpha, simple_bundle())
+    designer = login(alpha, "maker", "workflow_creator")
+    task = workflow["tasks"][0]["id"]
+    answer = _post(
+        designer, f"/definitions/tasks/{task}/edit/", {"title": "Changed", "task_type": "FORM"}
+    )
+    assert answer.status_code == 302 and answer["Location"] == f"/definitions/tasks/{task}/"
+    with schema_context(alpha.slug):
+        from ticketflower.definitions.models import TaskDefinition
+
+        assert TaskDefinition.objects.get(pk=task).title == "Review"

@@ -40,14 +40,14 @@ SECTION_MODELS = {"tasks": TaskDefinition, "completions": CompletionDefinition,
 MAX_UPLOAD = 2 * 1024 * 1024
 
 
-def _reader(request: HttpRequest) -> None:
+def require_reader(request: HttpRequest) -> None:
     if not reads_everything(request.user):
         raise PermissionDenied(
             "Reading workflow definitions needs a designer's or ticket admin's role."
         )
 
 
-def _designer(request: HttpRequest) -> None:
+def require_designer(request: HttpRequest) -> None:
     if not has_role(request.user, *DESIGNERS):
         raise PermissionDenied("Changing workflows needs the workflow_creator role.")
 
@@ -59,7 +59,7 @@ def _workflow(pk: int) -> WorkflowDefinition:
 @login_required
 def workflows(request: HttpRequest) -> HttpResponse:
     """Every workflow: status, version, lineage, ticket types, running tickets."""
-    _reader(request)
+    require_reader(request)
     rows = (
         WorkflowDefinition.objects.annotate(
             running=Count("instances", filter=Q(instances__status__in=RUNNING))
@@ -81,7 +81,7 @@ def _parts(workflow: WorkflowDefinition, section: str) -> list[Any]:
 @login_required
 def workflow(request: HttpRequest, pk: int) -> HttpResponse:
     """A workflow: its diagram, fields, tasks, completions, ticket types, versions, warnings."""
-    _reader(request)
+    require_reader(request)
     row = _workflow(pk)
     bundle = bundles.to_bundle(row)
     report = services.report(bundle)
@@ -109,6 +109,7 @@ def workflow(request: HttpRequest, pk: int) -> HttpResponse:
             "problems": _placed(bundle, report["problems"]),
             "diagram": layout(graph) if graph else None,
             "designer": has_role(request.user, *DESIGNERS),
+            "editable": row.status == "DRAFT" and has_role(request.user, *DESIGNERS),
         },
     )  # fmt: skip
 
@@ -130,7 +131,7 @@ def _placed(bundle: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @login_required
 def part(request: HttpRequest, section: str, pk: int) -> HttpResponse:
     """A task, completion or ticket type: every attribute, its layouts' source, versions."""
-    _reader(request)
+    require_reader(request)
     model = SECTION_MODELS.get(section)
     if model is None:
         raise Http404("No such kind of part.")
@@ -198,7 +199,7 @@ def _scenario_skeleton(bundle: Any) -> str:
 def design(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """Upload or paste a bundle (a new draft), or edit a draft's bundle: check it, try a
     scenario on it, save it. Nothing is stored until "Save"."""
-    _designer(request)
+    require_designer(request)
     row = _workflow(pk) if pk is not None else None
     if row is not None and row.status != "DRAFT":
         messages.error(request, f"Only a draft can be edited; this one is {row.status.lower()}. "
@@ -265,7 +266,7 @@ def _in_scenario(scenario: Any, problems: list[dict], prefix: str) -> list[dict]
 @login_required
 def simulate(request: HttpRequest, pk: int) -> HttpResponse:
     """Try a scenario on a stored workflow (any status); nothing is written."""
-    _reader(request)
+    require_reader(request)
     row = _workflow(pk)
     bundle = bundles.to_bundle(row)
     text = request.POST.get("scenario") or _scenario_skeleton(bundle)
@@ -285,7 +286,7 @@ def simulate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def workflow_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Activate, archive or make a new version (the buttons of a workflow's page)."""
-    _designer(request)
+    require_designer(request)
     row = _workflow(pk)
     try:
         if action == "activate":
@@ -313,7 +314,7 @@ def workflow_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def compare(request: HttpRequest, pk: int, other: int) -> HttpResponse:
     """What changed between two workflows' bundles (usually two versions of a lineage),
     line by line."""
-    _reader(request)
+    require_reader(request)
     old, new = _workflow(other), _workflow(pk)
     lines = difflib.unified_diff(
         _bundle_lines(old), _bundle_lines(new),
@@ -335,7 +336,7 @@ def _bundle_lines(workflow: WorkflowDefinition) -> list[str]:
 @login_required
 def download(request: HttpRequest, pk: int) -> HttpResponse:
     """The workflow's bundle as a file."""
-    _reader(request)
+    require_reader(request)
     row = _workflow(pk)
     body = json.dumps(bundles.to_bundle(row), indent=2, ensure_ascii=False)
     response = HttpResponse(body, content_type="application/json")

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth
 from django.urls import path
 
-from ticketflower.web import designs, people, views
+from ticketflower.web import design_parts, designs, people, views
 
 urlpatterns = [
     path("", views.home, name="web-home"),
@@ -20,6 +20,12 @@ urlpatterns = [
     path("errors/<int:pk>/<str:action>/", views.error_action, name="web-error-action"),
     path("workflows/", designs.workflows, name="web-workflows"),
     path("workflows/new/", designs.design, name="web-design-new"),
+    path("workflows/new-empty/", design_parts.new_workflow, name="web-workflow-new-empty"),
+    path(
+        "workflows/<int:pk>/settings/", design_parts.workflow_settings, name="web-workflow-settings"
+    ),
+    path("workflows/<int:pk>/add/<str:section>/", design_parts.part_new, name="web-part-new"),
+    path("definitions/<str:section>/<int:pk>/edit/", design_parts.part_edit, name="web-part-edit"),
     path("workflows/<int:pk>/", designs.workflow, name="web-workflow"),
     path("workflows/<int:pk>/edit/", designs.design, name="web-design-edit"),
     path("workflows/<int:pk>/simulate/", designs.simulate, name="web-simulate"),
