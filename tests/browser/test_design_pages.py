@@ -33,7 +33,7 @@ def test_a_creator_fixes_a_bundle_in_the_page_tries_it_and_activates_it(
     page = tab.page
     _login(tab, base, "maker")
     page.get_by_role("link", name="Workflows").click()
-    page.get_by_role("link", name="Upload or write a workflow").click()
+    page.get_by_role("link", name="upload or paste a bundle").click()
     page.get_by_label("…or write it here").fill(json.dumps(_three_mistakes(), indent=2))
     with page.expect_navigation():
         page.get_by_role("button", name="Save as draft").click()
@@ -126,3 +126,77 @@ def test_a_tickets_diagram_shows_the_run_and_a_reader_has_no_edit_controls(
         cookies=cookies,
     )
     assert refused.status_code == 403
+
+
+def test_a_newcomer_designs_tries_and_activates_a_workflow_without_writing_a_bundle(
+    committed_tenant, api_server, tab
+):
+    committed_tenant.user("maker", "workflow_creator")
+    committed_tenant.user("someone", "staff")  # the company has a role named staff
+    base = f"http://{committed_tenant.host}:{api_server}"
+    page = tab.page
+    _login(tab, base, "maker")
+    page.get_by_role("link", name="Workflows").click()
+    page.get_by_label("Title of a new, empty workflow").fill("Leave request")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create").click()
+
+    # Its fields: typed rows, no JSON.
+    rows = page.locator("fieldset.field-row")
+    rows.nth(0).get_by_label("Name").fill("days")
+    rows.nth(0).get_by_label("Type").select_option("integer")
+    rows.nth(0).get_by_label("Required on submission").check()
+    rows.nth(1).get_by_label("Name").fill("approved")
+    rows.nth(1).get_by_label("Type").select_option("boolean")
+    tab.shot("fields")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save").click()
+
+    def add(kind: str, fill) -> None:
+        page.get_by_role("link", name=f"Add a {kind}").click()
+        fill()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Save").click()
+        assert page.locator(".flash").inner_text().startswith("Added"), page.content()[:3000]
+
+    def ticket_type() -> None:
+        page.get_by_label("Title").fill("Leave")
+        page.locator("fieldset", has_text="Asks for").get_by_label("days").check()
+        page.locator("fieldset", has_text="Who may submit").get_by_label("staff").check()
+
+    def task() -> None:
+        page.get_by_label("Title").fill("Approve")
+        page.locator("fieldset", has_text="Reads").get_by_label("days").check()
+        page.locator("fieldset", has_text="Writes").get_by_label("approved").check()
+        tab.shot("task-form")
+
+    def completion(title: str, value: str, status: str) -> None:
+        page.get_by_label("Title").fill(title)
+        page.get_by_label("Ends the run as").select_option(status)
+        page.locator("fieldset", has_text="Watches").get_by_label("approved").check()
+        page.get_by_label("Condition").fill(f'{{"==": [{{"var": "approved"}}, {value}]}}')
+
+    add("ticket type", ticket_type)
+    add("task", task)
+    add("completion", lambda: completion("Granted", "true", "COMPLETED"))
+    add("completion", lambda: completion("Refused", "false", "CANCELLED"))
+    assert page.locator("svg.diagram g.node").count() == 4
+    tab.shot("designed")
+
+    # Try it: submit through the ticket's form, complete the task through its form.
+    page.get_by_role("link", name="Try it").click()
+    page.get_by_label("Days").fill("3")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Submit the ticket").click()
+    assert "task “Approve”: started" in page.locator(".timeline").inner_text()
+    page.get_by_label("Approved").select_option("true")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Complete “Approve”").click()
+    assert page.locator(".trace h2 .badge").inner_text() == "Completed"
+    assert "by “Granted”" in page.locator(".trace h2").inner_text()
+    tab.shot("tried")
+
+    page.get_by_role("link", name="Leave request").first.click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Activate").click()
+    assert page.locator("h1 .badge").inner_text() == "Active"

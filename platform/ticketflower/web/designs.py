@@ -86,6 +86,8 @@ def workflow(request: HttpRequest, pk: int) -> HttpResponse:
     bundle = bundles.to_bundle(row)
     report = services.report(bundle)
     graph = workflow_graph(bundle) if report["valid"] else None
+    if graph is not None and not graph["nodes"]:
+        graph = None  # an empty draft: nothing to draw yet
     schema = row.fields_schema or {}
     fields = [
         {"name": name, "type": _type_of(spec), "description": (spec or {}).get("description", ""),

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth
 from django.urls import path
 
-from ticketflower.web import design_parts, designs, people, views
+from ticketflower.web import design_parts, designs, people, trying, views
 
 urlpatterns = [
     path("", views.home, name="web-home"),
@@ -28,6 +28,7 @@ urlpatterns = [
     path("definitions/<str:section>/<int:pk>/edit/", design_parts.part_edit, name="web-part-edit"),
     path("workflows/<int:pk>/", designs.workflow, name="web-workflow"),
     path("workflows/<int:pk>/edit/", designs.design, name="web-design-edit"),
+    path("workflows/<int:pk>/try/", trying.try_workflow, name="web-try"),
     path("workflows/<int:pk>/simulate/", designs.simulate, name="web-simulate"),
     path("workflows/<int:pk>/compare/<int:other>/", designs.compare, name="web-compare"),
     path("workflows/<int:pk>/bundle.json", designs.download, name="web-workflow-download"),
