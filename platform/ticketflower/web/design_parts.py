@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -20,7 +20,7 @@ from kernel.wording import location
 from ticketflower.api.errors import ProblemError
 from ticketflower.definitions import services
 from ticketflower.definitions.models import WorkflowDefinition
-from ticketflower.web.designs import SECTION_MODELS, require_designer
+from ticketflower.web.designs import require_designer, section_model
 from ticketflower.web.part_forms import (
     FORMS,
     FieldRows,
@@ -115,9 +115,7 @@ def workflow_settings(request: HttpRequest, pk: int) -> HttpResponse:
 def part_edit(request: HttpRequest, section: str, pk: int) -> HttpResponse:
     """Change or remove one task, completion or ticket type of a draft."""
     require_designer(request)
-    model = SECTION_MODELS.get(section)
-    if model is None:
-        raise Http404("No such kind of part.")
+    model = section_model(section)
     part = get_object_or_404(model.objects.select_related("workflow"), pk=pk)
     if _draft(request, part.workflow_id) is None:
         return redirect("web-part", section=section, pk=pk)
@@ -147,9 +145,7 @@ def part_edit(request: HttpRequest, section: str, pk: int) -> HttpResponse:
 def part_new(request: HttpRequest, pk: int, section: str) -> HttpResponse:
     """Add a task, completion or ticket type to a draft."""
     require_designer(request)
-    model = SECTION_MODELS.get(section)
-    if model is None:
-        raise Http404("No such kind of part.")
+    model = section_model(section)
     workflow = _draft(request, pk)
     if workflow is None:
         return redirect("web-workflow", pk=pk)

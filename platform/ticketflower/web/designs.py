@@ -52,6 +52,12 @@ def require_designer(request: HttpRequest) -> None:
         raise PermissionDenied("Changing workflows needs the workflow_creator role.")
 
 
+def section_model(section: str) -> type:
+    """The model of a bundle section named in a URL (tasks, completions, tickets)."""
+    model = section_model(section)
+    return model
+
+
 def _workflow(pk: int) -> WorkflowDefinition:
     return get_object_or_404(WorkflowDefinition, pk=pk)
 
@@ -134,9 +140,7 @@ def _placed(bundle: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def part(request: HttpRequest, section: str, pk: int) -> HttpResponse:
     """A task, completion or ticket type: every attribute, its layouts' source, versions."""
     require_reader(request)
-    model = SECTION_MODELS.get(section)
-    if model is None:
-        raise Http404("No such kind of part.")
+    model = section_model(section)
     row = get_object_or_404(model.objects.select_related("workflow"), pk=pk)
     entry = bundles.part_entry(row)
     versions = services.part_versions(row, model.objects.all(), every_version=True)
