@@ -54,7 +54,9 @@ def require_designer(request: HttpRequest) -> None:
 
 def section_model(section: str) -> type:
     """The model of a bundle section named in a URL (tasks, completions, tickets)."""
-    model = section_model(section)
+    model = SECTION_MODELS.get(section)
+    if model is None:
+        raise Http404("No such kind of part.")
     return model
 
 
