@@ -303,3 +303,20 @@ def test_an_active_workflows_parts_are_not_edited_in_place(alpha):
         from ticketflower.definitions.models import TaskDefinition
 
         assert TaskDefinition.objects.get(pk=task).title == "Review"
+
+
+def test_an_uploaded_scenario_file_is_run_on_a_stored_workflow(alpha):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bundle = json.loads((EXAMPLES / "refund_approval" / "bundle.json").read_text())
+    workflow = install(alpha, bundle)
+    reader = login(alpha, "reader", "ticket_admin")
+    scenario = (EXAMPLES / "refund_approval" / "scenario.json").read_bytes()
+    url = f"/workflows/{workflow['id']}/simulate/"
+    answer = reader.post(url, {
+        "csrfmiddlewaretoken": csrf(reader, url),
+        "file": SimpleUploadedFile("scenario.json", scenario, "application/json"),
+    })  # fmt: skip
+    text = answer.content.decode()
+    assert 'data-status="COMPLETED"' in text and "by “Refunded”" in text
+    assert "“Issue refund” completed" in text

@@ -278,6 +278,9 @@ def simulate(request: HttpRequest, pk: int) -> HttpResponse:
     row = _workflow(pk)
     bundle = bundles.to_bundle(row)
     text = request.POST.get("scenario") or _scenario_skeleton(bundle)
+    upload = request.FILES.get("file")
+    if upload is not None and upload.size <= MAX_UPLOAD:
+        text = upload.read().decode("utf-8", errors="replace")
     context: dict[str, Any] = {"workflow": row, "scenario_text": text}
     if request.method == "POST":
         scenario, problems = _parse(text, "scenario")
