@@ -36,24 +36,26 @@ COMPLETION_STATUSES = ("COMPLETED", "CANCELLED")
 MAX_EXPRESSION_DEPTH = 200
 MAX_EXPRESSION_NODES = 200_000
 
-TOP_KEYS = {"format", "workflow", "tasks", "completions", "tickets"}
-WORKFLOW_KEYS = {
+# The bundle's keys, in the order docs/bundle-format.md gives them: the one definition
+# (the platform's storage mapping, definitions/bundles.py, is built from these).
+TOP_KEYS = ("format", "workflow", "tasks", "completions", "tickets")
+WORKFLOW_KEYS = (
     "title", "description", "ext_ref", "fields_schema", "max_iterations", "display_layout",
-}  # fmt: skip
-TASK_KEYS = {
+)  # fmt: skip
+TASK_KEYS = (
     "title", "description", "ext_ref", "task_type", "input_fields", "output_fields",
     "condition", "edit_layout", "display_layout", "action_url", "input_transform",
     "output_transform", "timeout_seconds", "roles",
-}  # fmt: skip
-COMPLETION_KEYS = {
+)  # fmt: skip
+COMPLETION_KEYS = (
     "title", "description", "ext_ref", "completion_status", "fields", "condition",
     "display_layout",
-}  # fmt: skip
-TICKET_KEYS = {
+)  # fmt: skip
+TICKET_KEYS = (
     "title", "description", "ext_ref", "fields", "company_role_access", "edit_layout",
     "display_layout",
-}  # fmt: skip
-EXT_REF_KEYS = {"label", "desc", "uri"}
+)  # fmt: skip
+EXT_REF_KEYS = ("label", "desc", "uri")
 
 
 def validate(
@@ -72,7 +74,7 @@ def _type_name(value: Any) -> str:
     )
 
 
-def _unknown_keys(obj: dict, known: set[str], base: str) -> Iterator[Problem]:
+def _unknown_keys(obj: dict, known: tuple[str, ...], base: str) -> Iterator[Problem]:
     for key in obj:
         if key not in known:
             yield Problem(base + pointer(key), f"unknown key '{key}'")

@@ -17,6 +17,7 @@ from typing import Any
 import dramatiq
 from dramatiq.middleware import CurrentMessage
 
+from kernel.state import ACTIVE_STATUSES
 from plugins.host import OutputRefused, TaskNotActive, get_host
 from plugins.http_action.calls import call
 from plugins.http_action.transforms import TransformError, input_body, output_values
@@ -24,7 +25,6 @@ from plugins.manager import default_evaluator
 from plugins.types import TaskEvent
 
 log = logging.getLogger("ticketflower.actions")
-ACTIVE = ("PENDING", "OPEN", "IN_PROGRESS")
 CALLBACK_HEADER = "X-TicketFlower-Callback-URL"
 
 
@@ -41,7 +41,7 @@ def run(event: TaskEvent, attempt: int) -> str:
     """One attempt at an action instance; returns what happened (for logs and tests)."""
     host = get_host()
     context = host.task_context(event)
-    if context["status"] not in ACTIVE:
+    if context["status"] not in ACTIVE_STATUSES:
         return "skipped: not active"
     task = context["task"]
     settings = host.action_settings()

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
+from kernel.state import ACTIVE_STATUSES
 from plugins.host import get_host
 from plugins.http_action.transforms import TransformError, output_values
 from plugins.manager import default_evaluator
@@ -16,8 +17,6 @@ from ticketflower.actions.host import event_for
 from ticketflower.actions.models import ActionCallback
 from ticketflower.actions.tokens import token_hash
 from ticketflower.api.errors import Conflict, ProblemError
-
-ACTIVE = ("PENDING", "OPEN", "IN_PROGRESS")
 
 
 def do_accept_callback(token: str, body: Any, headers: dict[str, str]) -> dict[str, Any]:
@@ -44,7 +43,7 @@ def do_accept_callback(token: str, body: Any, headers: dict[str, str]) -> dict[s
         if callback.used_at is not None:
             raise Conflict("This callback was used already.", [("", "Callbacks are single-use.")])
         context = get_host().task_context(event_for(callback.task_instance))
-        if context["status"] not in ACTIVE:
+        if context["status"] not in ACTIVE_STATUSES:
             raise Conflict(
                 "The task is no longer active.", [("", f"The task is {context['status']}.")]
             )

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from kernel.validation import FORMAT
+from kernel.validation import (
+    COMPLETION_KEYS,
+    FORMAT,
+    TASK_KEYS,
+    TICKET_KEYS,
+    WORKFLOW_KEYS,
+)
 from ticketflower.definitions.models import (
     CompletionDefinition,
     TaskDefinition,
@@ -18,27 +24,13 @@ from ticketflower.definitions.models import (
 )
 
 # The bundle's sections, the model of each and the keys of an entry, in the spec's order.
+# One column per key: the kernel's key lists are the one definition of both.
 SECTIONS: dict[str, tuple[type, tuple[str, ...]]] = {
-    "tasks": (
-        TaskDefinition,
-        ("title", "description", "ext_ref", "task_type", "input_fields", "output_fields",
-         "condition", "edit_layout", "display_layout", "action_url", "input_transform",
-         "output_transform", "timeout_seconds", "roles"),
-    ),
-    "completions": (
-        CompletionDefinition,
-        ("title", "description", "ext_ref", "completion_status", "fields", "condition",
-         "display_layout"),
-    ),
-    "tickets": (
-        TicketDefinition,
-        ("title", "description", "ext_ref", "fields", "company_role_access", "edit_layout",
-         "display_layout"),
-    ),
-}  # fmt: skip
-WORKFLOW_FIELDS = (
-    "title", "description", "ext_ref", "fields_schema", "max_iterations", "display_layout",
-)  # fmt: skip
+    "tasks": (TaskDefinition, TASK_KEYS),
+    "completions": (CompletionDefinition, COMPLETION_KEYS),
+    "tickets": (TicketDefinition, TICKET_KEYS),
+}
+WORKFLOW_FIELDS = WORKFLOW_KEYS
 # List columns are NOT NULL arrays: a bundle's null (allowed only where optional) is [].
 LIST_COLUMNS = {"input_fields", "output_fields", "fields", "company_role_access", "roles"}
 DEFAULT_MAX_ITERATIONS = 1000

@@ -9,6 +9,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from kernel.validation import COMPLETION_KEYS, TASK_KEYS, TICKET_KEYS, WORKFLOW_KEYS
 from ticketflower.accounts.representation import user_ref_field
 from ticketflower.api.errors import ProblemError
 from ticketflower.api.serializers import StrictModelSerializer
@@ -73,12 +74,7 @@ class TaskDefinitionSerializer(PartSerializer):
 
     class Meta(PartSerializer.Meta):
         model = TaskDefinition
-        fields = [
-            "id", "url", "workflow", "position", "title", "description", "ext_ref", "task_type",
-            "input_fields", "output_fields", "condition", "edit_layout", "display_layout",
-            "action_url", "input_transform", "output_transform", "timeout_seconds", "roles",
-            *_TIMESTAMPS,
-        ]  # fmt: skip
+        fields = ["id", "url", "workflow", "position", *TASK_KEYS, *_TIMESTAMPS]
 
 
 class CompletionDefinitionSerializer(PartSerializer):
@@ -88,10 +84,7 @@ class CompletionDefinitionSerializer(PartSerializer):
 
     class Meta(PartSerializer.Meta):
         model = CompletionDefinition
-        fields = [
-            "id", "url", "workflow", "position", "title", "description", "ext_ref",
-            "completion_status", "fields", "condition", "display_layout", *_TIMESTAMPS,
-        ]  # fmt: skip
+        fields = ["id", "url", "workflow", "position", *COMPLETION_KEYS, *_TIMESTAMPS]
 
 
 class TicketDefinitionSerializer(PartSerializer):
@@ -107,9 +100,7 @@ class TicketDefinitionSerializer(PartSerializer):
     class Meta(PartSerializer.Meta):
         model = TicketDefinition
         fields = [
-            "id", "url", "workflow", "position", "title", "description", "ext_ref", "fields",
-            "company_role_access", "submission_schema", "edit_layout", "display_layout",
-            *_TIMESTAMPS,
+            "id", "url", "workflow", "position", *TICKET_KEYS, "submission_schema", *_TIMESTAMPS,
         ]  # fmt: skip
 
     @extend_schema_field({"type": "object", "additionalProperties": True})
@@ -127,8 +118,8 @@ class WorkflowSerializer(DefinitionSerializer):
     class Meta:
         model = WorkflowDefinition
         fields = [
-            "id", "url", "title", "description", "ext_ref", "fields_schema", "status", "version",
-            "lineage", "previous_version", "max_iterations", "display_layout", *_TIMESTAMPS,
+            "id", "url", *WORKFLOW_KEYS, "status", "version", "lineage", "previous_version",
+            *_TIMESTAMPS,
         ]  # fmt: skip
         read_only_fields = ["status", "version", "lineage", "previous_version"]
         validators: list = []

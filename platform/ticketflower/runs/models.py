@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
+from kernel.state import ACTIVE_STATUSES
 from ticketflower.definitions.models import (
     FIELD_NAME_LENGTH,
     CompletionDefinition,
@@ -38,7 +39,8 @@ class TaskStatus(models.TextChoices):
     ERROR = "ERROR"
 
 
-ACTIVE_TASK_STATUSES = (TaskStatus.PENDING, TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
+# The kernel defines which statuses are active (kernel/state.py); the ORM filters by them.
+ACTIVE_TASK_STATUSES = tuple(TaskStatus(s) for s in sorted(ACTIVE_STATUSES))
 
 
 class ErrorType(models.TextChoices):

@@ -14,13 +14,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from kernel.forms import form_schema
+from kernel.state import ACTIVE_STATUSES
 from ticketflower.api.errors import ProblemError
 from ticketflower.definitions import bundles, services
 from ticketflower.definitions.models import WorkflowDefinition
 from ticketflower.web.designs import require_reader
 from ticketflower.web.schema_forms import SchemaForm
-
-ACTIVE = ("OPEN", "IN_PROGRESS", "PENDING")
 
 
 def _scenario(request: HttpRequest) -> dict[str, Any] | None:
@@ -81,7 +80,7 @@ def _next_forms(
     """Each task that is active at the end of the run so far, with its output form."""
     active = []
     for t in trace.get("tasks", []):
-        if t["status"] in ACTIVE and t["task"] not in active:
+        if t["status"] in ACTIVE_STATUSES and t["task"] not in active:
             active.append(t["task"])
     tasks = {t.title: t for t in bundles.parts(row, "tasks")}
     out = []
