@@ -82,8 +82,8 @@ def set_up() -> tuple[str, str, int]:
     from django_tenants.utils import schema_context
     from rest_framework.authtoken.models import Token
 
-    from tenants import provisioning
     from tenants.models import Company
+    from ticketflower.companies import provisioning
     from ticketflower.definitions import services
     from ticketflower.definitions.models import TicketDefinition, WorkflowStatus
 

@@ -33,7 +33,7 @@ from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import override_settings  # noqa: E402
 
-from tenants import provisioning  # noqa: E402
+from ticketflower.companies import provisioning  # noqa: E402
 
 N = int(os.environ.get("BENCH_TENANTS", 20))
 

@@ -35,7 +35,7 @@ from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
 
-from tenants import provisioning  # noqa: E402
+from ticketflower.companies import provisioning  # noqa: E402
 
 TICKETS = int(os.environ.get("BENCH_TICKETS", 10_000))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", 100))

@@ -10,7 +10,7 @@ class Company(TenantMixin):
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    # Schemas are cloned from the migrated template by tenants.provisioning, never
+    # Schemas are cloned from the migrated template by ticketflower.companies.provisioning, never
     # created by replaying migrations on save (13-40 s per tenant).
     auto_create_schema = False
     auto_drop_schema = False

@@ -37,7 +37,7 @@ def django_db_setup(
     """
     from django.test.utils import setup_databases, teardown_databases
 
-    from tenants.provisioning import create_tenant
+    from ticketflower.companies.provisioning import create_tenant
 
     keepdb = django_db_keepdb and not django_db_createdb
     with django_db_blocker.unblock():
@@ -106,8 +106,8 @@ def committed_tenant(django_db_setup, django_db_blocker):
 
     from django.db import connection
 
-    from tenants.provisioning import create_tenant, delete_tenant
     from tests.helpers import TenantHelper
+    from ticketflower.companies.provisioning import create_tenant, delete_tenant
 
     assert connection.settings_dict["NAME"].startswith("test_"), "not the test database"
     slug = f"c_{uuid.uuid4().hex[:10]}"

@@ -57,7 +57,9 @@ DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 SHARED_APPS = [
-    "tenants",  # first: its `migrate` (which also migrates the template) wins over django_tenants'
+    # First: its `migrate` (which also migrates the template) wins over django_tenants'.
+    "ticketflower.companies",
+    "tenants",
     "django_tenants",
     "django.contrib.contenttypes",
     "django.contrib.auth",

@@ -3,10 +3,10 @@
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tenants import provisioning
 from tenants.models import Company
 from ticketflower.actions import tokens
 from ticketflower.actions.tokens import signing_secret
+from ticketflower.companies import provisioning
 
 
 def secret_of(slug: str) -> bytes:

@@ -268,7 +268,7 @@ def test_an_approval_in_the_browser_lets_the_worker_finish_the_ticket(
 def test_by_keyboard_alone_and_nothing_of_another_company(committed_tenant, api_server, tab):
     """Log in and submit a ticket with the keyboard only; then another company's host
     knows nothing of this session, and this company's pages nothing of its tickets."""
-    from tenants.provisioning import create_tenant, delete_tenant, tenant_host
+    from ticketflower.companies.provisioning import create_tenant, delete_tenant, tenant_host
 
     install(committed_tenant, simple_bundle())
     committed_tenant.user("clerk", "staff")

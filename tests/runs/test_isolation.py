@@ -71,10 +71,10 @@ def test_a_company_created_again_under_a_deleted_ones_slug_runs_its_own_workflow
     which comes back when a deleted company's slug is used again (with the same ids)."""
     from django.db import connection
 
-    from tenants import provisioning
     from tenants.models import Company
     from tests.helpers import TenantHelper
     from tests.runs.support import install, simple_bundle
+    from ticketflower.companies import provisioning
     from ticketflower.runs import engine
 
     def create_and_compile(title: str):

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django_tenants.middleware.main import TenantMainMiddleware
 
-from tenants.lookups import company_for_host
 from ticketflower.api.errors import json_error
+from ticketflower.companies.lookups import company_for_host
 
 
 class TenantMiddleware(TenantMainMiddleware):
@@ -31,7 +31,7 @@ class TenantMiddleware(TenantMainMiddleware):
         return super().process_request(request)
 
     def get_tenant(self, domain_model, hostname):
-        """The company serving `hostname` (tenants/lookups.py: no `SET search_path`)."""
+        """The company serving `hostname` (companies/lookups.py: no `SET search_path`)."""
         company = company_for_host(hostname.lower())  # host names are case-insensitive
         if company is None:
             raise domain_model.DoesNotExist(hostname)

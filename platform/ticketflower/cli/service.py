@@ -51,7 +51,7 @@ def apply_run_defaults(port: int, environ: MutableMapping[str, str]) -> None:
         "TICKETFLOWER_CALLBACK_URL_TEMPLATE",
         f"http://{{domain}}:{port}/api/v1/callbacks/{{token}}/",
     )
-    # The demo's example actions call stand-ins on loopback (tenants/demo_stand_ins.py).
+    # The demo's example actions call stand-ins on loopback (companies/demo_stand_ins.py).
     environ.setdefault("TICKETFLOWER_DEMO_ACTIONS_URL", f"http://127.0.0.1:{port + 1}")
     environ.setdefault("TICKETFLOWER_ACTIONS_ALLOWED_NETWORKS", "127.0.0.1/32")
 
@@ -97,7 +97,7 @@ def _start_demo_stand_ins(url: str) -> None:
     demo's action tasks then end in ERROR, which the errors page explains)."""
     from urllib.parse import urlsplit
 
-    from tenants import demo_stand_ins
+    from ticketflower.companies import demo_stand_ins
 
     parts = urlsplit(url)
     if parts.hostname not in ("127.0.0.1", "localhost") or parts.port is None:
@@ -204,7 +204,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:  # noqa: ARG001
 def cmd_tenant_create(args: argparse.Namespace) -> int:
     """Create a company with its host and a tenant_admin user."""
     _django()
-    from tenants.provisioning import ProvisioningError, create_tenant
+    from ticketflower.companies.provisioning import ProvisioningError, create_tenant
 
     password = args.password or os.environ.get("TICKETFLOWER_ADMIN_PASSWORD")
     generated = False
@@ -235,7 +235,7 @@ def cmd_tenant_create(args: argparse.Namespace) -> int:
 def cmd_tenant_ensure_demo(args: argparse.Namespace) -> int:  # noqa: ARG001
     """Create the demo company with admin/admin unless it exists (development only)."""
     _django()
-    from tenants.provisioning import ensure_demo_tenant
+    from ticketflower.companies.provisioning import ensure_demo_tenant
 
     ensure_demo_tenant(DEMO_SLUG, password="admin")
     return 0
@@ -244,7 +244,7 @@ def cmd_tenant_ensure_demo(args: argparse.Namespace) -> int:  # noqa: ARG001
 def cmd_tenant_delete(args: argparse.Namespace) -> int:
     """Drop a company's schema; needs --confirm SLUG."""
     _django()
-    from tenants.provisioning import ProvisioningError, delete_tenant
+    from ticketflower.companies.provisioning import ProvisioningError, delete_tenant
 
     try:
         delete_tenant(args.slug, confirm=args.confirm or "")

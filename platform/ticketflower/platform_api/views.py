@@ -6,11 +6,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 
-from tenants import provisioning
 from tenants.models import Company
 from ticketflower.api.errors import ProblemError
 from ticketflower.api.permissions import IsPlatformAdmin
 from ticketflower.api.serializers import StrictSerializer
+from ticketflower.companies import provisioning
 
 
 class AdminSerializer(StrictSerializer):

@@ -55,7 +55,7 @@ class TenantMiddleware(Middleware):
         if not actor.options.get("tenant", True):
             connection.set_schema_to_public()
             return
-        from tenants.lookups import company_for_schema
+        from ticketflower.companies.lookups import company_for_schema
 
         schema = message.options.get(OPTION)
         connection.set_schema_to_public()

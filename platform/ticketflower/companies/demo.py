@@ -13,7 +13,7 @@ from django.conf import settings
 EXAMPLES = ("it_support", "order_fulfilment", "refund_approval")
 STAFF = ("staff", "staff")  # username, password: named in the README
 STAFF_ROLES = ("staff", "sales", "support")
-# Where the example actions' stand-ins answer (tenants/demo_stand_ins.py); `run` sets it.
+# Where the example actions' stand-ins answer (companies/demo_stand_ins.py); `run` sets it.
 ACTIONS_URL_ENV = "TICKETFLOWER_DEMO_ACTIONS_URL"
 
 
@@ -25,8 +25,8 @@ def populate(actions_url: str | None = None) -> None:
     """
     from django.contrib.auth.models import User
 
-    from tenants.demo_stand_ins import rewrite_actions
     from ticketflower.accounts.services import do_create_role, do_create_user
+    from ticketflower.companies.demo_stand_ins import rewrite_actions
     from ticketflower.definitions.services import do_activate_workflow, do_import_bundle
     from ticketflower.runs.models import TaskInstance
     from ticketflower.runs.services import (

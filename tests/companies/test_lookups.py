@@ -3,8 +3,8 @@
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tenants.lookups import company_for_host, company_for_schema
 from tenants.models import Company
+from ticketflower.companies.lookups import company_for_host, company_for_schema
 
 
 def test_a_host_finds_its_company_and_an_unknown_host_none(db):

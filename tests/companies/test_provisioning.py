@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_exists
 
-from tenants import provisioning
 from tenants.models import Company, Domain
+from ticketflower.companies import provisioning
 
 CATALOG_SIGNATURE = """
 SELECT 'column', c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)

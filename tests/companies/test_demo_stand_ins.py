@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 
-from tenants import demo, demo_stand_ins
 from tests.actions.support import wait_for
+from ticketflower.companies import demo, demo_stand_ins
 
 
 @pytest.fixture

@@ -120,7 +120,7 @@ def ensure_demo_tenant(slug: str, *, password: str, populate: bool = True) -> bo
 
     Its `admin` holds every built-in role (tenant_admin, workflow_creator, ticket_admin)
     so that a newcomer can do the whole quick start, submitting included, as one user;
-    `populate` adds the examples, a staff user and tickets (tenants/demo.py).
+    `populate` adds the examples, a staff user and tickets (companies/demo.py).
     """
     from django.contrib.auth.models import User
 
@@ -130,7 +130,7 @@ def ensure_demo_tenant(slug: str, *, password: str, populate: bool = True) -> bo
     with schema_context("public"):
         if Company.objects.filter(schema_name=slug).exists():
             return False
-    from tenants import demo
+    from ticketflower.companies import demo
 
     created = create_tenant(slug, name="Demo company", admin_password=password)
     with schema_context(slug):

@@ -9,7 +9,7 @@ from django_tenants.management.commands.migrate import Command as TenantsMigrate
 class Command(TenantsMigrateCommand):
     def handle(self, *args, **options):
         super().handle(*args, **options)
-        from tenants.provisioning import ensure_public_tenant, migrate_template
+        from ticketflower.companies.provisioning import ensure_public_tenant, migrate_template
 
         migrate_template(
             verbosity=options.get("verbosity", 1) - 1 if options.get("verbosity") else 0
