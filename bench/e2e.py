@@ -1,4 +1,4 @@
-"""Whole workflows per second through the real stack, and submission → COMPLETED latency (issue 6).
+"""Whole workflows per second through the real stack, and submission → COMPLETED latency.
 
 Targets on the 2-core machine: >= 220 workflows/s with one SYNC_ACTION, >= 100 workflows/s
 with three SYNC_ACTIONs in a chain, p99 < 250 ms at half that load, worker RSS <= 150 MB.

@@ -1,4 +1,4 @@
-"""Ticket submissions per second and p50/p99 latency against a running service (issue 5).
+"""Ticket submissions per second and p50/p99 latency against a running service (docs/benchmarks.md).
 
 Targets on the 2-core machine: >= 200 submissions/s sustained, p99 < 50 ms at 100/s.
 

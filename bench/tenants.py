@@ -1,4 +1,4 @@
-"""Seconds per tenant for creating 20 companies (issue 2's target: <= 0.2 s).
+"""Seconds per tenant for creating 20 companies (target: <= 0.2 s; docs/benchmarks.md).
 
 Run: `make bench-tenants` (starts the servers, migrates, then runs this), or with
 DATABASE_URL set: `.venv/bin/python bench/tenants.py`.

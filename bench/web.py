@@ -1,5 +1,5 @@
-"""Server time of the web app's busiest pages at a real company's size (issue 12's
-target: p95 under 50 ms with 10,000 tickets and 1,000 open tasks).
+"""Server time of the web app's busiest pages at a real company's size (target:
+p95 under 50 ms with 10,000 tickets and 1,000 open tasks).
 
 Run: `.venv/bin/ticketflower exec -- .venv/bin/python bench/web.py` (starts the servers),
 or with DATABASE_URL and REDIS_URL set: `.venv/bin/python bench/web.py`.

@@ -29,7 +29,7 @@ def test_the_demo_actions_call_the_stand_ins_and_complete(
 ):
     from django.contrib.auth.models import User
 
-    from ticketflower.runs.services import check_complete_task, do_claim_task
+    from ticketflower.runs.services import do_claim_task, do_complete_task_as_person
 
     with django_db_blocker.unblock(), schema_context(committed_tenant.slug):
         demo.populate(actions_url=stand_ins)
@@ -47,7 +47,7 @@ def test_the_demo_actions_call_the_stand_ins_and_complete(
         )[0]
         staff = User.objects.get(username="staff")
         do_claim_task(policy, user=staff)
-        check_complete_task(policy, {"policy_ok": True}, user=staff)
+        do_complete_task_as_person(policy, {"policy_ok": True}, user=staff)
         run = policy.workflow_instance
 
         def refunded():

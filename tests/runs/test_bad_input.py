@@ -1,4 +1,4 @@
-"""Bad input: 4xx with pointers, nothing half-written, never a 500 (issue 5)."""
+"""Bad input: 4xx with pointers, nothing half-written, never a 500 (docs/errors.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Concurrency and integrity against the real PostgreSQL (issue 5).
+"""Concurrency and integrity against the real PostgreSQL (docs/decision-runs-engine.md).
 
 These tests need real commits and real concurrent connections: they run in a fresh
 company (`committed_tenant`), with one database connection per thread.

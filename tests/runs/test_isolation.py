@@ -1,5 +1,5 @@
 """404, never 403, for tickets, tasks, data and files of another company or without the
-ticket's role (issue 5, "Concurrency and integrity")."""
+ticket's role (docs/decision-runs-visibility.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Query budgets (issue 5, "Performance"): deterministic SQL counts per operation, the same
+"""Query budgets (docs/benchmarks.md): deterministic SQL counts per operation, the same
 whatever the number of past iterations."""
 
 from __future__ import annotations

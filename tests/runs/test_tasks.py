@@ -1,4 +1,4 @@
-"""The task inbox: claim, complete, assign, unassign, retry, cancel (issue 5)."""
+"""The task inbox: claim, complete, assign, unassign, retry, cancel (docs/runs-api.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Ticket submission, listing and visibility (issue 5, "Endpoints")."""
+"""Ticket submission, listing and visibility (docs/runs-api.md)."""
 
 from __future__ import annotations
 

@@ -30,8 +30,8 @@ def populate(actions_url: str | None = None) -> None:
     from ticketflower.definitions.services import do_activate_workflow, do_import_bundle
     from ticketflower.runs.models import TaskInstance
     from ticketflower.runs.services import (
-        check_complete_task,
         do_claim_task,
+        do_complete_task_as_person,
         do_submit_ticket,
     )
 
@@ -71,4 +71,4 @@ def populate(actions_url: str | None = None) -> None:
         if step is not None:
             task = forms.filter(task_definition__title=step["complete"]).first()
             do_claim_task(task, user=staff)
-            check_complete_task(task, step["output"], user=staff)
+            do_complete_task_as_person(task, step["output"], user=staff)

@@ -59,7 +59,7 @@ class CreatedTenant:
     admin_username: str
 
 
-def check_new_tenant(slug: str, domain: str) -> list[tuple[str, str]]:
+def new_tenant_problems(slug: str, domain: str) -> list[tuple[str, str]]:
     """Problems with a requested slug and domain, [] when they may be used."""
     problems: list[tuple[str, str]] = []
     if not SLUG_PATTERN.match(slug or ""):
@@ -98,7 +98,7 @@ def create_tenant(
 
 
 def _create_tenant(slug, name, domain, admin_username, admin_password) -> CreatedTenant:
-    problems = check_new_tenant(slug, domain)
+    problems = new_tenant_problems(slug, domain)
     if problems:
         raise ProvisioningError("The company cannot be created.", problems)
     with transaction.atomic():

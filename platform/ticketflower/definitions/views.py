@@ -1,4 +1,4 @@
-"""The workflow design API (issue 4; docs/api-design.md): declarative viewsets that parse
+"""The workflow design API (docs/api-design.md): declarative viewsets that parse
 input and hand it to services.py, which owns every write and every kernel call."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Dramatiq actors of workflow runs. The worker must import this module (it runs
-`ticketflower.workers.actors`, which should import it; see issue 5's closing note)."""
+`ticketflower.workers.actors`, which imports it: a worker that does not would never run them)."""
 
 from __future__ import annotations
 

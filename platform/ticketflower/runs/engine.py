@@ -368,8 +368,8 @@ def _submit_at_once(
 ) -> StepResult:
     """Write a submission in one SQL statement: instance, ticket, iteration 0, its tasks.
 
-    A submission is the hottest write path (issue 5's benchmark); five INSERTs chained in
-    one statement (data-modifying CTEs) cost one round trip instead of five.
+    A submission is the hottest write path (bench/submit.py, docs/benchmarks.md); five
+    INSERTs chained in one statement (data-modifying CTEs) cost one round trip, not five.
     """
     now = timezone.now()
     for effect in effects:

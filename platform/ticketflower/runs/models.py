@@ -1,7 +1,8 @@
 """Workflow runs, adapted from the seed's SQL (the customer's design notes).
 
 No `company_id`: the schema is the company. `workflow_data` belongs to the workflow
-instance (the seed's reference to the definition is a mistake, issue 5). The workflow
+instance (the seed's reference to the definition is a mistake: the data is a run's, not the
+definition's; docs/decision-runs-engine.md). The workflow
 instance keeps the kernel's small state (docs/kernel.md) in one JSON column, read and
 written under `SELECT ... FOR UPDATE` by `runs/engine.py` only.
 """

@@ -1,4 +1,4 @@
-"""Writes of workflow runs (Zulip-style `do_*` actions; issue 5).
+"""Writes of workflow runs (Zulip-style `do_*` actions; docs/runs-api.md).
 
 Every function owns its transaction. Everything that changes a workflow run goes
 through `engine` (the one kernel adapter); the rules are the kernel's, this module adds
@@ -214,7 +214,7 @@ def _require_form(row: TaskInstance) -> None:
         )
 
 
-def check_complete_task(task: TaskInstance, output: Any, *, user: User) -> StepResult:
+def do_complete_task_as_person(task: TaskInstance, output: Any, *, user: User) -> StepResult:
     """A person completes a task: its assignee (a FORM they claimed) or a ticket_admin
     (any active task, e.g. an action stuck PENDING)."""
 
@@ -251,15 +251,15 @@ def do_claim_task(task: TaskInstance, *, user: User) -> TaskInstance:
     return _assign(task, user, claim=True)
 
 
-def check_may_assign(user: User) -> None:
-    """Only a ticket_admin assigns tasks."""
+def require_may_assign(user: User) -> None:
+    """Refuse (403) unless the user is a ticket_admin: only they assign tasks."""
     if not access.sees_all(user):
         raise _forbidden("Only a ticket_admin may assign tasks.")
 
 
 def do_assign_task(task: TaskInstance, assignee: User, *, by: User) -> TaskInstance:
     """A ticket_admin gives an active FORM task to someone (OPEN → IN_PROGRESS)."""
-    check_may_assign(by)
+    require_may_assign(by)
     return _assign(task, assignee, claim=False)
 
 

@@ -1,4 +1,4 @@
-"""The run API (issue 5): thin viewsets that parse input, call `services` and shape output.
+"""The run API (docs/runs-api.md): thin viewsets that parse input, call `services` and shape output.
 
 What a user sees is `access.py`'s business (404 for everything else); what a user may do
 and every write is `services.py`'s.
@@ -387,7 +387,7 @@ class TaskViewSet(
         task = self.get_object()
         values = _parse(TaskAssignSerializer, request.data)
         # Before the user lookup, so that the answer reveals nothing about user ids.
-        services.check_may_assign(request.user)
+        services.require_may_assign(request.user)
         assignee = User.objects.filter(pk=values["user"], is_active=True).first()
         if assignee is None:
             raise ProblemError("No such user.", [("/user", f"No active user {values['user']}.")])
@@ -418,7 +418,7 @@ class TaskViewSet(
     def complete(self, request: Request, pk: str | None = None) -> Response:
         task = self.get_object()
         values = _parse(TaskCompleteSerializer, request.data)
-        result = services.check_complete_task(task, values["output"], user=request.user)
+        result = services.do_complete_task_as_person(task, values["output"], user=request.user)
         return Response(_outcome(result, request, self.get_queryset().get(pk=task.pk)))
 
     @extend_schema(

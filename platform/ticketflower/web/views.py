@@ -87,7 +87,7 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
     form = SchemaForm(data["output_schema"], request.POST or None) if mine else None
     if request.method == "POST" and form is not None and form.is_valid():
         try:
-            services.check_complete_task(row, form.values(), user=request.user)
+            services.do_complete_task_as_person(row, form.values(), user=request.user)
         except ProblemError as refusal:
             form.add_problems(refusal.problems, "/output")
             if not refusal.problems:
@@ -125,7 +125,7 @@ def task_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             services.do_unassign_task(row, user=request.user)
             messages.success(request, "The task is back in the inbox.")
         elif action == "assign":
-            services.check_may_assign(request.user)
+            services.require_may_assign(request.user)
             assignee = User.objects.filter(pk=request.POST.get("user") or 0, is_active=True).first()
             if assignee is None:
                 raise ProblemError("Choose someone to give it to.", [("/user", "No such user.")])
