@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-import pluggy
+import pytest
 
 from plugins import manager
 from plugins.hookspecs import hookimpl
@@ -22,7 +22,7 @@ def run_cli(*args, **env):
     )
 
 
-def test_builtin_task_types_come_from_register_task_types():
+def test_register_task_types_gives_the_builtin_types():
     types = manager.task_types()
     assert types["FORM"].initial_status == "OPEN"
     assert types["SYNC_ACTION"].initial_status == "PENDING"
@@ -82,23 +82,51 @@ class Recorder:
         register(TaskType(name="X", initial_status="PENDING", plugin="recorder"))
 
 
-def test_notify_calls_task_started_task_completed_task_failed():
+@pytest.fixture
+def recorder():
+    """A plugin registered for one test, unregistered afterwards."""
     pm = manager.get_plugin_manager()
-    recorder = Recorder()
-    pm.register(recorder, name="recorder")
+    plugin = Recorder()
+    pm.register(plugin, name="recorder")
+    yield plugin
+    pm.unregister(name="recorder")
+
+
+EVENT = TaskEvent("alpha", 7, "FORM", "Approve", 3, "OPEN")
+
+
+@pytest.mark.parametrize("moment", ["started", "completed", "failed"])
+def test_notify_calls_only_the_hook_of_its_moment(recorder, moment):
+    manager.notify(moment, EVENT)
+    assert recorder.events == [(moment, 7)]
+
+
+def test_task_started_receives_the_event(recorder):
+    manager.notify("started", EVENT)
+    assert recorder.events == [("started", EVENT.task_instance_id)]
+
+
+def test_task_completed_receives_the_event(recorder):
+    manager.notify("completed", EVENT)
+    assert recorder.events == [("completed", EVENT.task_instance_id)]
+
+
+def test_task_failed_receives_the_event(recorder):
+    manager.notify("failed", EVENT)
+    assert recorder.events == [("failed", EVENT.task_instance_id)]
+
+
+def test_register_task_types_of_a_plugin_last_while_it_is_registered():
+    pm = manager.get_plugin_manager()
+    pm.register(Recorder(), name="recorder")
     try:
-        event = TaskEvent("alpha", 7, "FORM", "Approve", 3, "OPEN")
-        for moment in ("started", "completed", "failed"):
-            manager.notify(moment, event)
-        assert recorder.events == [("started", 7), ("completed", 7), ("failed", 7)]
         assert manager.task_types()["X"].plugin == "recorder"
-        results = pm.hook.validate_task_settings(task={"task_type": "X"}, pointer="/tasks/0")
-        assert [("/tasks/0/x", "x is required")] in results
     finally:
         pm.unregister(name="recorder")
     assert "X" not in manager.task_types()
 
 
-def test_hookimpl_marker_matches_project_name():
-    assert isinstance(hookimpl, pluggy.HookimplMarker)
-    assert hookimpl.project_name == "ticketflower"
+def test_validate_task_settings_of_a_plugin_are_collected(recorder):
+    pm = manager.get_plugin_manager()
+    results = pm.hook.validate_task_settings(task={"task_type": "X"}, pointer="/tasks/0")
+    assert [("/tasks/0/x", "x is required")] in results

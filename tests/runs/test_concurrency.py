@@ -19,12 +19,6 @@ from tests.runs.support import Runner, install, parallel_bundle, simple_bundle
 N = 8
 
 
-def test_the_database_is_set_up(alpha):
-    """pytest-django creates the test database only when a collected test asks for `db`;
-    `committed_tenant` does not, so this module asks once (running it alone works)."""
-    assert alpha.user("someone").pk
-
-
 def _in_threads(count: int, work: Callable[[int], Any]) -> list[Any]:
     """Run `work(i)` in `count` threads released together; returns results (or exceptions)."""
     barrier = threading.Barrier(count)
