@@ -12,8 +12,57 @@ from typing import Any
 from kernel import effects
 from kernel.explain import explain_task
 from kernel.simulate import Trace
+from ticketflower.api.errors import ProblemError
 from ticketflower.runs.models import TaskInstance, TicketError, WorkflowData, WorkflowInstance
 from ticketflower.runs.serializers import completion_title
+
+
+def iteration(instance: WorkflowInstance, number: int | None, pointer: str) -> WorkflowData:
+    """One iteration of an instance (the newest when `number` is None); 400 at `pointer`
+    naming the newest when there is no such iteration."""
+    number = instance.iteration if number is None else number
+    found = (
+        WorkflowData.objects.filter(workflow_instance=instance, iteration=number)
+        .select_related("created_by")
+        .first()
+    )
+    if found is None:
+        message = f"No iteration {number}: the newest is {instance.iteration}."
+        raise ProblemError("No such iteration.", [(pointer, message)])
+    return found
+
+
+def diff(instance: WorkflowInstance, start: int | None, to: int | None) -> dict[str, Any]:
+    """What changed between two iterations (default: the newest and the one before):
+    fields added, removed and changed, and every field written in between."""
+    to = instance.iteration if to is None else to
+    start = max(to - 1, 0) if start is None else start
+    rows = {
+        row.iteration: row
+        for row in WorkflowData.objects.filter(
+            workflow_instance=instance, iteration__in=[start, to]
+        )
+    }
+    if start not in rows:
+        iteration(instance, start, "/from")
+    if to not in rows:
+        iteration(instance, to, "/to")
+    written = WorkflowData.objects.filter(
+        workflow_instance=instance, iteration__gt=min(start, to), iteration__lte=max(start, to)
+    ).values_list("written", flat=True)
+    before, after = rows[start].data, rows[to].data
+    return {
+        "from_iteration": start,
+        "to_iteration": to,
+        "added": {k: v for k, v in after.items() if k not in before},
+        "removed": {k: v for k, v in before.items() if k not in after},
+        "changed": {
+            k: {"before": before[k], "after": v}
+            for k, v in after.items()
+            if k in before and before[k] != v
+        },
+        "written": sorted({name for names in written for name in names}),
+    }
 
 
 def trace(instance: WorkflowInstance) -> dict[str, Any]:

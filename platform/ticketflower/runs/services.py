@@ -257,6 +257,18 @@ def require_may_assign(user: User) -> None:
         raise _forbidden("Only a ticket_admin may assign tasks.")
 
 
+def do_assign_task_to(task: TaskInstance, user_id: Any, *, by: User) -> TaskInstance:
+    """A ticket_admin gives a task to the active user `user_id` (400 at /user if none).
+
+    The role is checked before the user lookup, so that the answer reveals nothing about
+    user ids to someone who may not assign."""
+    require_may_assign(by)
+    assignee = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    if assignee is None:
+        raise ProblemError("No such user.", [("/user", f"No active user {user_id}.")])
+    return do_assign_task(task, assignee, by=by)
+
+
 def do_assign_task(task: TaskInstance, assignee: User, *, by: User) -> TaskInstance:
     """A ticket_admin gives an active FORM task to someone (OPEN → IN_PROGRESS)."""
     require_may_assign(by)

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
 from django.db.models import Prefetch
 from django.http import FileResponse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -22,7 +19,7 @@ from rest_framework.response import Response
 
 from ticketflower.api.errors import ProblemError
 from ticketflower.api.viewsets import ActionFormsMixin, NoBodySerializer
-from ticketflower.runs import access, history, services
+from ticketflower.runs import access, history, openapi, services
 from ticketflower.runs.engine import StepResult
 from ticketflower.runs.filters import (
     TaskFilterSet,
@@ -30,7 +27,7 @@ from ticketflower.runs.filters import (
     TicketFilterSet,
     WorkflowInstanceFilterSet,
 )
-from ticketflower.runs.models import TaskInstance, WorkflowData
+from ticketflower.runs.models import TaskInstance
 from ticketflower.runs.serializers import (
     DataWriteSerializer,
     DiffQuerySerializer,
@@ -38,7 +35,6 @@ from ticketflower.runs.serializers import (
     ExplainQuerySerializer,
     ExplainSerializer,
     FileUploadSerializer,
-    HistorySerializer,
     IterationQuerySerializer,
     IterationSerializer,
     ResolveSerializer,
@@ -55,9 +51,6 @@ from ticketflower.runs.serializers import (
     WorkflowInstanceSerializer,
     described_tasks,
 )
-
-NOT_ACTIVE = OpenApiResponse(description="The task or workflow is not in a state that allows it.")
-ADMIN_ONLY = OpenApiResponse(description="Only a ticket_admin may do this.")
 
 
 def _parse(serializer_class: type, data: Any) -> dict[str, Any]:
@@ -84,14 +77,7 @@ def _outcome(
 # ---------------------------------------------------------------- tickets
 
 
-@extend_schema_view(
-    list=extend_schema(operation_id="tickets_list", summary="Tickets you may see"),
-    retrieve=extend_schema(
-        operation_id="tickets_retrieve",
-        summary="One ticket, its workflow instance and its tasks",
-        responses=TicketDetailSerializer,
-    ),
-)
+@openapi.TICKET
 class TicketViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):  # fmt: skip
@@ -131,16 +117,7 @@ class TicketViewSet(
         ticket.task_list = list(ticket.workflow_instance.tasks.all())
         return Response(TicketDetailSerializer(ticket, context={"request": request}).data)
 
-    @extend_schema(
-        operation_id="tickets_create",
-        summary="Submit a ticket",
-        description="Starts the workflow: iteration 0 holds the submitted fields, and the "
-        "tasks it triggers start. Fields must be among the ticket definition's `fields`, "
-        "each valid against its schema; otherwise 400 with a pointer per problem and "
-        "nothing is created.",
-        request=TicketSubmitSerializer,
-        responses={201: TicketDetailSerializer, 409: OpenApiResponse(description="Not ACTIVE.")},
-    )
+    @openapi.TICKET_CREATE
     def create(self, request: Request) -> Response:
         values = _parse(TicketSubmitSerializer, request.data)
         ticket, result = services.do_submit_ticket(
@@ -150,14 +127,7 @@ class TicketViewSet(
         body = TicketDetailSerializer(ticket, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        operation_id="tickets_history",
-        summary="The trace of the ticket's workflow (docs/bundle-format.md)",
-        description="Every iteration with its source, written fields, data and decisions; "
-        "every task instance; every ticket error. The same as `ticketflower simulate` gives "
-        "for the same steps, with ids, users and timestamps added.",
-        responses=HistorySerializer,
-    )
+    @openapi.TICKET_HISTORY
     @action(detail=True, methods=["get"])
     def history(self, request: Request, pk: str | None = None) -> Response:
         ticket = self.get_object()
@@ -167,10 +137,7 @@ class TicketViewSet(
 # ---------------------------------------------------------------- workflow instances
 
 
-@extend_schema_view(
-    list=extend_schema(operation_id="workflow_instances_list", summary="Workflow instances"),
-    retrieve=extend_schema(operation_id="workflow_instances_retrieve", summary="One instance"),
-)
+@openapi.WORKFLOW_INSTANCE
 class WorkflowInstanceViewSet(
     ActionFormsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):  # fmt: skip
@@ -196,79 +163,23 @@ class WorkflowInstanceViewSet(
             .defer("state")
         )
 
-    def _iteration(self, instance, number: int | None, pointer: str) -> WorkflowData:
-        number = instance.iteration if number is None else number
-        found = (
-            WorkflowData.objects.filter(workflow_instance=instance, iteration=number)
-            .select_related("created_by")
-            .first()
-        )
-        if found is None:
-            message = f"No iteration {number}: the newest is {instance.iteration}."
-            raise ProblemError("No such iteration.", [(pointer, message)])
-        return found
-
-    @extend_schema(
-        operation_id="workflow_instances_data",
-        summary="The workspace at one iteration, with why it happened",
-        parameters=[IterationQuerySerializer],
-        responses=IterationSerializer,
-    )
+    @openapi.WORKFLOW_INSTANCE_DATA
     @action(detail=True, methods=["get"])
     def data(self, request: Request, pk: str | None = None) -> Response:
         instance = self.get_object()
         query = _parse(IterationQuerySerializer, request.query_params)
-        row = self._iteration(instance, query.get("iteration"), "/iteration")
+        row = history.iteration(instance, query.get("iteration"), "/iteration")
         return Response(IterationSerializer(row).data)
 
-    @extend_schema(
-        operation_id="workflow_instances_diff",
-        summary="What changed between two iterations",
-        parameters=[DiffQuerySerializer],
-        responses=DiffSerializer,
-    )
+    @openapi.WORKFLOW_INSTANCE_DIFF
     @action(detail=True, methods=["get"])
     def diff(self, request: Request, pk: str | None = None) -> Response:
         instance = self.get_object()
         query = _parse(DiffQuerySerializer, request.query_params)
-        to = query.get("to", instance.iteration)
-        start = query.get("from", max(to - 1, 0))
-        rows = {
-            row.iteration: row
-            for row in WorkflowData.objects.filter(
-                workflow_instance=instance, iteration__in=[start, to]
-            )
-        }
-        if start not in rows:
-            self._iteration(instance, start, "/from")
-        if to not in rows:
-            self._iteration(instance, to, "/to")
-        written = WorkflowData.objects.filter(
-            workflow_instance=instance, iteration__gt=min(start, to), iteration__lte=max(start, to)
-        ).values_list("written", flat=True)
-        before, after = rows[start].data, rows[to].data
-        body = {
-            "from_iteration": start,
-            "to_iteration": to,
-            "added": {k: v for k, v in after.items() if k not in before},
-            "removed": {k: v for k, v in before.items() if k not in after},
-            "changed": {
-                k: {"before": before[k], "after": v}
-                for k, v in after.items()
-                if k in before and before[k] != v
-            },
-            "written": sorted({name for names in written for name in names}),
-        }
+        body = history.diff(instance, query.get("from"), query.get("to"))
         return Response(DiffSerializer(body).data)
 
-    @extend_schema(
-        operation_id="workflow_instances_explain",
-        summary="Why a task did (or did not) run",
-        description="From every iteration's decisions: when the task was a candidate, "
-        "whether its condition held, failed or conflicted, and completions that fired.",
-        parameters=[ExplainQuerySerializer],
-        responses=ExplainSerializer,
-    )
+    @openapi.WORKFLOW_INSTANCE_EXPLAIN
     @action(detail=True, methods=["get"])
     def explain(self, request: Request, pk: str | None = None) -> Response:
         instance = self.get_object()
@@ -279,15 +190,7 @@ class WorkflowInstanceViewSet(
             raise ProblemError("No such task.", [("/task", message)])
         return Response(ExplainSerializer(found).data)
 
-    @extend_schema(
-        operation_id="workflow_instances_write",
-        summary="Correct the workspace (ticket_admin)",
-        description="A write event: a new iteration whose written fields are the keys given; "
-        "triggers run, and an ON_HOLD workflow resumes. Each key must be a field of the "
-        "schema with a valid value (400 with pointers under /data).",
-        request=DataWriteSerializer,
-        responses={200: StepOutcomeSerializer, 403: ADMIN_ONLY, 409: NOT_ACTIVE},
-    )
+    @openapi.WORKFLOW_INSTANCE_WRITE
     @action(detail=True, methods=["post"])
     def write(self, request: Request, pk: str | None = None) -> Response:
         instance = self.get_object()
@@ -295,16 +198,7 @@ class WorkflowInstanceViewSet(
         result = services.do_write_data(instance.pk, values["data"], user=request.user)
         return Response(_outcome(result, request))
 
-    @extend_schema(
-        operation_id="workflow_instances_start",
-        summary="Start a workflow that could not start (ticket_admin)",
-        description="For a NOT_STARTED instance (its ticket has a WORKFLOW_CREATION error): "
-        "runs the submission step on the fields the ticket kept. 409 when it has started "
-        "already or its definition still cannot run; an unexpected failure records one more "
-        "WORKFLOW_CREATION error (in `errors`) and leaves it NOT_STARTED.",
-        request=None,
-        responses={200: StepOutcomeSerializer, 403: ADMIN_ONLY, 409: NOT_ACTIVE},
-    )
+    @openapi.WORKFLOW_INSTANCE_START
     @action(detail=True, methods=["post"])
     def start(self, request: Request, pk: str | None = None) -> Response:
         instance = self.get_object()
@@ -312,12 +206,7 @@ class WorkflowInstanceViewSet(
             _outcome(services.do_start_workflow(instance.pk, user=request.user), request)
         )
 
-    @extend_schema(
-        operation_id="workflow_instances_cancel",
-        summary="Cancel the workflow (ticket_admin)",
-        request=None,
-        responses={200: StepOutcomeSerializer, 403: ADMIN_ONLY, 409: NOT_ACTIVE},
-    )
+    @openapi.WORKFLOW_INSTANCE_CANCEL
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         instance = self.get_object()
@@ -329,15 +218,7 @@ class WorkflowInstanceViewSet(
 # ---------------------------------------------------------------- the task inbox
 
 
-@extend_schema_view(
-    list=extend_schema(
-        operation_id="tasks_list",
-        summary="Task instances you may see (the inbox)",
-        description="`?assigned=me` yours, `?claimable=true` active FORM tasks nobody has, "
-        "`?status=OPEN` by status.",
-    ),
-    retrieve=extend_schema(operation_id="tasks_retrieve", summary="One task instance"),
-)
+@openapi.TASK
 class TaskViewSet(
     ActionFormsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):  # fmt: skip
@@ -365,55 +246,27 @@ class TaskViewSet(
         fresh = self.get_queryset().get(pk=task.pk)
         return TaskInstanceSerializer(fresh, context={"request": self.request}).data
 
-    @extend_schema(
-        operation_id="tasks_claim",
-        summary="Take an unassigned FORM task (OPEN → IN_PROGRESS)",
-        request=None,
-        responses={200: TaskInstanceSerializer, 409: NOT_ACTIVE},
-    )
+    @openapi.TASK_CLAIM
     @action(detail=True, methods=["post"])
     def claim(self, request: Request, pk: str | None = None) -> Response:
         task = services.do_claim_task(self.get_object(), user=request.user)
         return Response(self._fresh(task))
 
-    @extend_schema(
-        operation_id="tasks_assign",
-        summary="Give a FORM task to a user (ticket_admin)",
-        request=TaskAssignSerializer,
-        responses={200: TaskInstanceSerializer, 403: ADMIN_ONLY, 409: NOT_ACTIVE},
-    )
+    @openapi.TASK_ASSIGN
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: str | None = None) -> Response:
         task = self.get_object()
         values = _parse(TaskAssignSerializer, request.data)
-        # Before the user lookup, so that the answer reveals nothing about user ids.
-        services.require_may_assign(request.user)
-        assignee = User.objects.filter(pk=values["user"], is_active=True).first()
-        if assignee is None:
-            raise ProblemError("No such user.", [("/user", f"No active user {values['user']}.")])
-        task = services.do_assign_task(task, assignee, by=request.user)
+        task = services.do_assign_task_to(task, values["user"], by=request.user)
         return Response(self._fresh(task))
 
-    @extend_schema(
-        operation_id="tasks_unassign",
-        summary="Give a task back (its assignee or a ticket_admin)",
-        request=None,
-        responses={200: TaskInstanceSerializer, 403: ADMIN_ONLY, 409: NOT_ACTIVE},
-    )
+    @openapi.TASK_UNASSIGN
     @action(detail=True, methods=["post"])
     def unassign(self, request: Request, pk: str | None = None) -> Response:
         task = services.do_unassign_task(self.get_object(), user=request.user)
         return Response(self._fresh(task))
 
-    @extend_schema(
-        operation_id="tasks_complete",
-        summary="Submit a task's output (its assignee or a ticket_admin)",
-        description="Creates the next iteration with the output merged over the newest "
-        "data, then runs the triggers. Keys must be the task's output fields, each value "
-        "valid (400 with pointers under /output); 409 when the task is not active.",
-        request=TaskCompleteSerializer,
-        responses={200: StepOutcomeSerializer, 403: ADMIN_ONLY, 409: NOT_ACTIVE},
-    )
+    @openapi.TASK_COMPLETE
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str | None = None) -> Response:
         task = self.get_object()
@@ -421,24 +274,14 @@ class TaskViewSet(
         result = services.do_complete_task_as_person(task, values["output"], user=request.user)
         return Response(_outcome(result, request, self.get_queryset().get(pk=task.pk)))
 
-    @extend_schema(
-        operation_id="tasks_retry",
-        summary="Restart an ERROR task from the newest iteration (ticket_admin)",
-        request=None,
-        responses={200: StepOutcomeSerializer, 403: ADMIN_ONLY, 409: NOT_ACTIVE},
-    )
+    @openapi.TASK_RETRY
     @action(detail=True, methods=["post"])
     def retry(self, request: Request, pk: str | None = None) -> Response:
         task = self.get_object()
         result = services.do_retry_task(task, user=request.user)
         return Response(_outcome(result, request, self.get_queryset().get(pk=task.pk)))
 
-    @extend_schema(
-        operation_id="tasks_cancel",
-        summary="Cancel an active task (ticket_admin)",
-        request=None,
-        responses={200: StepOutcomeSerializer, 403: ADMIN_ONLY, 409: NOT_ACTIVE},
-    )
+    @openapi.TASK_CANCEL
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         task = self.get_object()
@@ -449,10 +292,7 @@ class TaskViewSet(
 # ---------------------------------------------------------------- ticket errors
 
 
-@extend_schema_view(
-    list=extend_schema(operation_id="ticket_errors_list", summary="Ticket errors"),
-    retrieve=extend_schema(operation_id="ticket_errors_retrieve", summary="One ticket error"),
-)
+@openapi.TICKET_ERROR
 class TicketErrorViewSet(
     ActionFormsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):  # fmt: skip
@@ -469,12 +309,7 @@ class TicketErrorViewSet(
     def get_queryset(self):
         return access.visible_errors(self.request.user).select_related("reviewed_by", "resolved_by")
 
-    @extend_schema(
-        operation_id="ticket_errors_review",
-        summary="Mark an error REVIEWED (ticket_admin)",
-        request=ReviewSerializer,
-        responses={200: TicketErrorSerializer, 403: ADMIN_ONLY, 409: NOT_ACTIVE},
-    )
+    @openapi.TICKET_ERROR_REVIEW
     @action(detail=True, methods=["post"])
     def review(self, request: Request, pk: str | None = None) -> Response:
         error = self.get_object()
@@ -482,12 +317,7 @@ class TicketErrorViewSet(
         error = services.do_review_error(error, user=request.user, notes=values.get("notes"))
         return Response(TicketErrorSerializer(error, context=self.get_serializer_context()).data)
 
-    @extend_schema(
-        operation_id="ticket_errors_resolve",
-        summary="Mark an error RESOLVED with notes (ticket_admin)",
-        request=ResolveSerializer,
-        responses={200: TicketErrorSerializer, 403: ADMIN_ONLY, 409: NOT_ACTIVE},
-    )
+    @openapi.TICKET_ERROR_RESOLVE
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str | None = None) -> Response:
         error = self.get_object()
@@ -499,10 +329,7 @@ class TicketErrorViewSet(
 # ---------------------------------------------------------------- files
 
 
-@extend_schema_view(
-    list=extend_schema(operation_id="files_list", summary="Files you may see"),
-    retrieve=extend_schema(operation_id="files_retrieve", summary="One file's metadata"),
-)
+@openapi.FILE
 class FileViewSet(
     ActionFormsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):  # fmt: skip
@@ -525,13 +352,7 @@ class FileViewSet(
             return [MultiPartParser(), FormParser()]
         return super().get_parsers()
 
-    @extend_schema(
-        operation_id="files_create",
-        summary="Upload a file (multipart/form-data)",
-        description="Limited to settings.FILE_UPLOAD_MAX_BYTES (413 beyond).",
-        request={"multipart/form-data": UploadSerializer},
-        responses={201: FileUploadSerializer},
-    )
+    @openapi.FILE_CREATE
     def create(self, request: Request) -> Response:
         values = _parse(UploadSerializer, request.data)
         ticket = None
@@ -545,13 +366,7 @@ class FileViewSet(
         body = FileUploadSerializer(upload, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        operation_id="files_download",
-        summary="Download a file's content",
-        description="Always an attachment. Its Content-Type is the one given at upload "
-        "(`file_type`), or `application/octet-stream` when none was.",
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
-    )
+    @openapi.FILE_DOWNLOAD
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str | None = None) -> FileResponse:
         upload = self.get_object()

@@ -125,12 +125,8 @@ def task_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             services.do_unassign_task(row, user=request.user)
             messages.success(request, "The task is back in the inbox.")
         elif action == "assign":
-            services.require_may_assign(request.user)
-            assignee = User.objects.filter(pk=request.POST.get("user") or 0, is_active=True).first()
-            if assignee is None:
-                raise ProblemError("Choose someone to give it to.", [("/user", "No such user.")])
-            services.do_assign_task(row, assignee, by=request.user)
-            messages.success(request, f"Given to {assignee.username}.")
+            row = services.do_assign_task_to(row, request.POST.get("user"), by=request.user)
+            messages.success(request, f"Given to {row.assigned_to.username}.")
         else:
             raise Http404("No such action.")
     except ProblemError as refusal:
