@@ -9,12 +9,39 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from ticketflower.accounts.roles import TENANT_ADMIN, TICKET_ADMIN, WORKFLOW_CREATOR, has_role
+from ticketflower.accounts.roles import (
+    TENANT_ADMIN,
+    TICKET_ADMIN,
+    WORKFLOW_CREATOR,
+    has_role,
+    role_names,
+)
+from ticketflower.definitions.models import TicketDefinition, WorkflowStatus
 
 DESIGNERS = (TENANT_ADMIN, WORKFLOW_CREATOR)
 READERS = (*DESIGNERS, TICKET_ADMIN)
+
+
+def may_submit(user, company_role_access: list[str] | None) -> bool:
+    """Whether the user may submit a ticket of a definition with these roles: a ticket
+    admin always, anyone else holding one of them."""
+    return has_role(user, TICKET_ADMIN) or bool(role_names(user) & set(company_role_access or ()))
+
+
+def submittable(user) -> QuerySet:
+    """The ticket definitions the user may submit now: of ACTIVE workflows, by `may_submit`."""
+    queryset = TicketDefinition.objects.filter(workflow__status=WorkflowStatus.ACTIVE)
+    if has_role(user, TICKET_ADMIN):
+        return queryset
+    return queryset.filter(company_role_access__overlap=sorted(role_names(user)))
+
+
+def visible_ticket_definitions(user) -> QuerySet:
+    """Readers see every ticket definition; anyone else those they may submit now."""
+    return TicketDefinition.objects.all() if reads_everything(user) else submittable(user)
 
 
 def reads_everything(user) -> bool:

@@ -9,7 +9,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ticketflower.accounts.roles import role_names
 from ticketflower.api.parsers import LimitedJSONParser
 from ticketflower.api.serializers import StrictSerializer
 from ticketflower.api.viewsets import NoBodySerializer
@@ -25,7 +24,6 @@ from ticketflower.definitions.models import (
     TaskDefinition,
     TicketDefinition,
     WorkflowDefinition,
-    WorkflowStatus,
 )
 from ticketflower.definitions.openapi import (
     BundleSerializer,
@@ -34,7 +32,11 @@ from ticketflower.definitions.openapi import (
     ScenarioSerializer,
     TraceSerializer,
 )
-from ticketflower.definitions.permissions import DefinitionPermission, reads_everything
+from ticketflower.definitions.permissions import (
+    DefinitionPermission,
+    reads_everything,
+    visible_ticket_definitions,
+)
 from ticketflower.definitions.serializers import (
     CompletionDefinitionSerializer,
     TaskDefinitionSerializer,
@@ -345,14 +347,7 @@ class TicketDefinitionViewSet(PartViewSet):
     open_reads = True
 
     def get_queryset(self):
-        queryset = super().get_queryset()
-        user = self.request.user
-        if reads_everything(user):
-            return queryset
-        return queryset.filter(
-            workflow__status=WorkflowStatus.ACTIVE,
-            company_role_access__overlap=sorted(role_names(user)),
-        )
+        return super().get_queryset() & visible_ticket_definitions(self.request.user)
 
 
 class _SimulationInput(StrictSerializer):

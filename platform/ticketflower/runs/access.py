@@ -30,11 +30,6 @@ def sees_all(user: Any) -> bool:
     return has_role(user, TICKET_ADMIN)
 
 
-def may_submit(user: Any, company_role_access: list[str]) -> bool:
-    """Whether the user may submit a ticket of a definition with these roles."""
-    return sees_all(user) or bool(role_names(user) & set(company_role_access or ()))
-
-
 def may_work_on(user: Any, roles: list[str] | None) -> bool:
     """Whether the user may claim and complete a task whose definition names `roles`
     (none: anyone who sees its ticket; ticket admins always)."""

@@ -28,6 +28,7 @@ from ticketflower.definitions.models import (
     WorkflowDefinition,
     WorkflowStatus,
 )
+from ticketflower.definitions.permissions import may_submit
 from ticketflower.postgresql import rows
 from ticketflower.postgresql.text import storable, text_problems, unstorable
 from ticketflower.runs import access, cards, engine
@@ -102,7 +103,7 @@ def do_submit_ticket(
         message = f"No ticket definition {ticket_definition_id!r}."
         raise ProblemError("The ticket cannot be submitted.", [("/ticket_definition", message)])
     roles = ticket_definition.company_role_access
-    if not access.may_submit(user, roles):
+    if not may_submit(user, roles):
         needs = access.needs_roles(roles) if roles else "the role ticket_admin"
         message = f"Submitting '{ticket_definition.title}' needs {needs}."
         raise ProblemError(

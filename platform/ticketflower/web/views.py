@@ -19,11 +19,10 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from kernel.graph import workflow_graph
-from ticketflower.accounts.roles import role_names
 from ticketflower.api.errors import ProblemError
 from ticketflower.definitions import bundles
-from ticketflower.definitions.models import TicketDefinition, WorkflowStatus
-from ticketflower.definitions.permissions import reads_everything
+from ticketflower.definitions.models import TicketDefinition
+from ticketflower.definitions.permissions import reads_everything, submittable
 from ticketflower.runs import access, history, services
 from ticketflower.runs.models import ACTIVE_TASK_STATUSES, TaskInstance
 from ticketflower.runs.models import WorkflowStatus as WorkflowRunStatus
@@ -138,10 +137,7 @@ def task_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 def _submittable(user: Any):
-    queryset = TicketDefinition.objects.filter(workflow__status=WorkflowStatus.ACTIVE)
-    if not access.sees_all(user):
-        queryset = queryset.filter(company_role_access__overlap=sorted(role_names(user)))
-    return queryset.select_related("workflow").order_by("title")
+    return submittable(user).select_related("workflow").order_by("title")
 
 
 @login_required
