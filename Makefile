@@ -21,6 +21,8 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider -p no:django --noconftest -W ignore::pytest.PytestConfigWarning tests/test_layering.py tests/test_terms.py
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .

@@ -12,6 +12,7 @@ from collections.abc import Collection
 from kernel import effects, explain
 from kernel.bundle import CompletionDef, Definition
 from kernel.conditions import Context, evaluate
+from kernel.effects import Effect
 
 
 def candidates(definition: Definition, written: Collection[str]) -> list[CompletionDef]:
@@ -25,10 +26,10 @@ def candidates(definition: Definition, written: Collection[str]) -> list[Complet
 
 def first_to_fire(
     definition: Definition, written: Collection[str], context: Context
-) -> tuple[CompletionDef | None, list[dict], list[dict]]:
+) -> tuple[CompletionDef | None, list[dict], list[Effect]]:
     """(the completion that fires or None, its decisions, its error effects)."""
     decisions: list[dict] = []
-    errors: list[dict] = []
+    errors: list[Effect] = []
     for completion in candidates(definition, written):
         holds, error = evaluate(completion.check, context, definition.evaluator)
         if error:

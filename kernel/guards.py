@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from kernel import effects
 from kernel.bundle import Definition
+from kernel.effects import Effect
 from kernel.state import State
 
 
@@ -17,12 +18,12 @@ def over_limit(definition: Definition, iteration: int, r: int) -> bool:
     return iteration - r >= definition.max_iterations
 
 
-def runaway(definition: Definition, state: State) -> list[dict]:
+def runaway(definition: Definition, state: State) -> list[Effect]:
     """Effects of reaching the limit: ON_HOLD and one error, unless already raised since r."""
     if state["runaway_raised"]:
         return []
     state["runaway_raised"] = True
-    out = [
+    out: list[Effect] = [
         effects.ticket_error(
             effects.WORKFLOW_TRANSITION,
             f"runaway: iteration {state['iteration']} is {definition.max_iterations} or more "
@@ -35,7 +36,7 @@ def runaway(definition: Definition, state: State) -> list[dict]:
     return out
 
 
-def stall(state: State) -> list[dict]:
+def stall(state: State) -> list[Effect]:
     """Effects of the stall check run after every step."""
     if state["status"] != "IN_PROGRESS" or state["active"]:
         return []

@@ -6,6 +6,7 @@ iteration (values shared with the previous one), so no step copies the history.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kernel import events, explain
@@ -25,7 +26,7 @@ class Trace:
         self.instances: dict[int, dict] = {}  # seq -> trace entry, in creation order
         self.errors: list[dict] = []
 
-    def apply(self, effects: list[dict]) -> None:
+    def apply(self, effects: Sequence[Mapping[str, Any]]) -> None:
         """Record one step's effects."""
         for effect in effects:
             kind = effect["type"]

@@ -15,16 +15,44 @@ Before the ticket submission there is no state (None).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 ACTIVE_STATUSES = frozenset({"PENDING", "OPEN", "IN_PROGRESS"})
 TERMINAL_STATUSES = frozenset({"COMPLETED", "CANCELLED"})
 
-State = dict[str, Any]
-Instance = dict[str, Any]
+
+class TicketInfo(TypedDict):
+    """The ticket as conditions see it under `$.ticket`."""
+
+    id: Any
+    definition: Any
+    created_by: Any
 
 
-def new_state(data: dict[str, Any], ticket: dict[str, Any]) -> State:
+class Instance(TypedDict):
+    """An active task instance as the state keeps it."""
+
+    seq: int
+    task: str
+    status: str
+    start_iteration: int
+
+
+class State(TypedDict):
+    """A workflow instance between steps (the keys are described above)."""
+
+    status: str
+    iteration: int
+    data: dict[str, Any]
+    r: int
+    runaway_raised: bool
+    next_seq: int
+    active: list[Instance]
+    completion: str | None
+    ticket: TicketInfo
+
+
+def new_state(data: dict[str, Any], ticket: TicketInfo) -> State:
     """The state right after a submission wrote iteration 0 (before its triggers)."""
     return {
         "status": "IN_PROGRESS",

@@ -8,21 +8,24 @@ the new state with the effects to persist, or raises StepRefused and changes not
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from typing import Any
+from typing import Any, cast
 
 from kernel import completions, conflicts, effects, guards, triggers
 from kernel.bundle import Definition
 from kernel.conditions import Context
+from kernel.effects import Effect
 from kernel.events import BAD_STATE, INVALID, NOT_ACTIVE, TERMINAL, StepRefused
 from kernel.problems import Problem
-from kernel.state import Instance, State, is_terminal, new_state
+from kernel.state import Instance, State, TicketInfo, instance, is_terminal, new_state
 from kernel.workspace import check_writes, merge
 
 
-def step(definition: Definition, state: State | None, event: dict[str, Any]) -> tuple[State, list]:
+def step(
+    definition: Definition, state: State | None, event: dict[str, Any]
+) -> tuple[State, list[Effect]]:
     """Apply one event; returns (new state, effects) or raises StepRefused."""
     kind = event.get("type") if isinstance(event, dict) else None
-    handler = _HANDLERS.get(kind)  # type: ignore[arg-type]
+    handler = _HANDLERS.get(kind) if isinstance(kind, str) else None
     if handler is None:
         raise StepRefused(INVALID, [Problem("/type", f"unknown event type {kind!r}")])
     if kind == "ticket_submitted":
@@ -33,7 +36,7 @@ def step(definition: Definition, state: State | None, event: dict[str, Any]) -> 
     elif is_terminal(state):
         message = f"the workflow is {state['status']}: it takes no further event"
         raise StepRefused(TERMINAL, [Problem("", message)])
-    out: list[dict] = []
+    out: list[Effect] = []
     new = handler(definition, state, event, out)
     return new, out
 
@@ -46,7 +49,7 @@ def _write(
     state: State,
     source: dict,
     writes: dict[str, Any],
-    out: list[dict],
+    out: list[Effect],
     before_triggers: Callable[[], None] | None = None,
 ) -> None:
     """Create the next iteration from `writes`, then run the triggers (or the runaway guard)."""
@@ -63,10 +66,14 @@ def _write(
 
 
 def _run_triggers(
-    definition: Definition, state: State, written: Collection[str], decisions: list, out: list
+    definition: Definition,
+    state: State,
+    written: list[str],
+    decisions: list,
+    out: list[Effect],
 ) -> None:
     j = state["iteration"]
-    context = Context(state["data"], j, written, state["ticket"])  # type: ignore[arg-type]
+    context = Context(state["data"], j, written, state["ticket"])
     fired, found, errors = completions.first_to_fire(definition, written, context)
     decisions.extend(found)
     out.extend(errors)
@@ -89,26 +96,33 @@ def _run_triggers(
     out.extend(created)
 
 
-def _submitted(definition: Definition, _: None, event: dict, out: list) -> State:
+def _submitted(definition: Definition, _: None, event: dict, out: list[Effect]) -> State:
     title = event.get("ticket")
     ticket = definition.tickets.get(title) if isinstance(title, str) else None
     if ticket is None:
         raise StepRefused(INVALID, [Problem("/ticket", f"no ticket definition titled {title!r}")])
-    fields = event.get("fields")
-    problems = check_writes(definition.field_checks, fields, ticket.fields, "/fields", "ticket")
-    if problems:
-        raise StepRefused(INVALID, problems)
+    fields = _checked(definition, event.get("fields"), ticket.fields, "/fields", "ticket")
     info = event.get("info") or {}
-    ticket_info = {
+    ticket_info: TicketInfo = {
         "id": info.get("id"),
         "definition": info.get("definition", title),
         "created_by": info.get("created_by"),
     }
-    state = new_state(dict(fields), ticket_info)  # type: ignore[arg-type]
+    state = new_state(dict(fields), ticket_info)
     out.append(effects.workflow_status("IN_PROGRESS"))
-    _write(definition, state, {"ticket": title}, fields, out)  # type: ignore[arg-type]
+    _write(definition, state, {"ticket": title}, fields, out)
     out.extend(guards.stall(state))
     return state
+
+
+def _checked(
+    definition: Definition, writes: Any, allowed: Collection[str] | None, base: str, what: str
+) -> dict[str, Any]:
+    """An event's writes once the definition's field checks pass; refused otherwise."""
+    problems = check_writes(definition.field_checks, writes, allowed, base, what)
+    if problems:
+        raise StepRefused(INVALID, problems)
+    return cast(dict[str, Any], writes)  # check_writes refuses anything but an object
 
 
 def _active(state: State, event: dict) -> tuple[int, Instance]:
@@ -119,20 +133,15 @@ def _active(state: State, event: dict) -> tuple[int, Instance]:
     raise StepRefused(NOT_ACTIVE, [Problem("/seq", f"task instance {seq!r} is not active")])
 
 
-def _completed(definition: Definition, state: State, event: dict, out: list) -> State:
+def _completed(definition: Definition, state: State, event: dict, out: list[Effect]) -> State:
     index, inst = _active(state, event)
     task = definition.tasks_by_title[inst["task"]]
-    output = event.get("output")
-    problems = check_writes(
-        definition.field_checks, output, task.output_fields, "/output", "output"
-    )
-    if problems:
-        raise StepRefused(INVALID, problems)
-    state = dict(state)
+    output = _checked(definition, event.get("output"), task.output_fields, "/output", "output")
+    state = state.copy()
     state["active"] = state["active"][:index] + state["active"][index + 1 :]
     j = state["iteration"] + 1
     state["iteration"] = j
-    state["data"] = merge(state["data"], output)  # type: ignore[arg-type]
+    state["data"] = merge(state["data"], output)
 
     def record_completion() -> None:
         out.append(
@@ -143,7 +152,7 @@ def _completed(definition: Definition, state: State, event: dict, out: list) -> 
         definition,
         state,
         {"task": inst["task"], "seq": inst["seq"]},
-        output,  # type: ignore[arg-type]
+        output,
         out,
         record_completion,
     )
@@ -151,19 +160,17 @@ def _completed(definition: Definition, state: State, event: dict, out: list) -> 
     return state
 
 
-def _correction(definition: Definition, state: State, event: dict, out: list) -> State:
-    writes = event.get("writes")
-    problems = check_writes(definition.field_checks, writes, None, "/writes", "workspace")
-    if problems:
-        raise StepRefused(INVALID, problems)
-    state = dict(state)
+def _correction(definition: Definition, state: State, event: dict, out: list[Effect]) -> State:
+    writes = _checked(definition, event.get("writes"), None, "/writes", "workspace")
+    state = state.copy()
     if state["status"] != "IN_PROGRESS":
         state["status"] = "IN_PROGRESS"
         out.append(effects.workflow_status("IN_PROGRESS"))
     j = state["iteration"] + 1
-    state.update(iteration=j, r=j, runaway_raised=False)
-    state["data"] = merge(state["data"], writes)  # type: ignore[arg-type]
-    _write(definition, state, {"admin": event.get("by")}, writes, out)  # type: ignore[arg-type]
+    state["iteration"] = state["r"] = j
+    state["runaway_raised"] = False
+    state["data"] = merge(state["data"], writes)
+    _write(definition, state, {"admin": event.get("by")}, writes, out)
     out.extend(guards.stall(state))
     return state
 
@@ -172,25 +179,26 @@ def _correction(definition: Definition, state: State, event: dict, out: list) ->
 
 
 def _replace_active(state: State, index: int, new: Instance | None) -> State:
-    state = dict(state)
+    state = state.copy()
     rest = state["active"][index + 1 :]
     state["active"] = state["active"][:index] + ([new] if new else []) + rest
     return state
 
 
-def _started(definition: Definition, state: State, event: dict, out: list) -> State:
+def _started(definition: Definition, state: State, event: dict, out: list[Effect]) -> State:
     index, inst = _active(state, event)
     if inst["status"] == "IN_PROGRESS":
         message = f"task instance {inst['seq']} is already IN_PROGRESS"
         raise StepRefused(NOT_ACTIVE, [Problem("/seq", message)])
-    new = dict(inst, status="IN_PROGRESS")
+    new = inst.copy()
+    new["status"] = "IN_PROGRESS"
     out.append(
         effects.task_status(inst["seq"], inst["task"], "IN_PROGRESS", inst["start_iteration"])
     )
     return _replace_active(state, index, new)
 
 
-def _failed(definition: Definition, state: State, event: dict, out: list) -> State:
+def _failed(definition: Definition, state: State, event: dict, out: list[Effect]) -> State:
     index, inst = _active(state, event)
     message = event.get("message")
     if not isinstance(message, str) or not message:
@@ -202,7 +210,7 @@ def _failed(definition: Definition, state: State, event: dict, out: list) -> Sta
     return state
 
 
-def _task_cancelled(definition: Definition, state: State, event: dict, out: list) -> State:
+def _task_cancelled(definition: Definition, state: State, event: dict, out: list[Effect]) -> State:
     index, inst = _active(state, event)
     state = _replace_active(state, index, None)
     out.append(effects.task_status(inst["seq"], inst["task"], "CANCELLED", inst["start_iteration"]))
@@ -210,17 +218,17 @@ def _task_cancelled(definition: Definition, state: State, event: dict, out: list
     return state
 
 
-def _retried(definition: Definition, state: State, event: dict, out: list) -> State:
+def _retried(definition: Definition, state: State, event: dict, out: list[Effect]) -> State:
     """An ERROR instance restarts from the newest iteration, conflict check included."""
     seq = event.get("seq")
     record = event.get("instance") or {}
     if any(inst["seq"] == seq for inst in state["active"]) or record.get("status") != "ERROR":
         raise StepRefused(NOT_ACTIVE, [Problem("/seq", f"task instance {seq!r} is not in ERROR")])
-    task = definition.tasks_by_title.get(record.get("task"))  # type: ignore[arg-type]
+    task = definition.tasks_by_title.get(record.get("task"))
     if task is None or not isinstance(seq, int) or seq >= state["next_seq"]:
         message = f"task instance {seq!r} of {record.get('task')!r} is not of this workflow"
         raise StepRefused(INVALID, [Problem("/instance", message)])
-    state = dict(state)
+    state = state.copy()
     j = state["iteration"]
     found = conflicts.OutputOwners(definition, state["active"]).conflict(task)
     if found is not None:
@@ -229,7 +237,7 @@ def _retried(definition: Definition, state: State, event: dict, out: list) -> St
         out.append(effects.ticket_error(effects.TASK_CREATION, message, task.title, seq))
         out.extend(guards.stall(state))
         return state
-    inst = {"seq": seq, "task": task.title, "status": task.initial_status, "start_iteration": j}
+    inst = instance(seq, task.title, task.initial_status, j)
     state["active"] = [*state["active"], inst]
     out.append(effects.task_status(seq, task.title, task.initial_status, j))
     if state["status"] != "IN_PROGRESS":
@@ -238,17 +246,21 @@ def _retried(definition: Definition, state: State, event: dict, out: list) -> St
     return state
 
 
-def _workflow_cancelled(definition: Definition, state: State, event: dict, out: list) -> State:
+def _workflow_cancelled(
+    definition: Definition, state: State, event: dict, out: list[Effect]
+) -> State:
     for inst in state["active"]:
         out.append(
             effects.task_status(inst["seq"], inst["task"], "CANCELLED", inst["start_iteration"])
         )
-    state = dict(state, status="CANCELLED", active=[])
+    state = state.copy()
+    state["status"], state["active"] = "CANCELLED", []
     out.append(effects.workflow_status("CANCELLED"))
     return state
 
 
-_HANDLERS = {
+Handler = Callable[[Definition, Any, dict, list[Effect]], State]
+_HANDLERS: dict[str, Handler] = {
     "ticket_submitted": _submitted,
     "task_completed": _completed,
     "admin_correction": _correction,

@@ -12,6 +12,7 @@ from collections.abc import Collection
 from kernel import conflicts, effects, explain
 from kernel.bundle import Definition, TaskDef
 from kernel.conditions import Context, evaluate
+from kernel.effects import Effect
 from kernel.state import Instance, instance
 
 
@@ -35,13 +36,13 @@ def start_tasks(
     context: Context,
     active: list[Instance],
     next_seq: int,
-) -> tuple[list[dict], list[dict], int]:
+) -> tuple[list[dict], list[Effect], int]:
     """Run the task triggers of one iteration.
 
     Appends the started instances to `active`; returns (decisions, effects, next_seq).
     """
     decisions: list[dict] = []
-    out: list[dict] = []
+    out: list[Effect] = []
     owners: conflicts.OutputOwners | None = None
     for task in candidates(definition, written, iteration):
         holds, error = evaluate(task.check, context, definition.evaluator)

@@ -292,17 +292,16 @@ def _schema_keyword_problems(schema: dict, where: str) -> list[Problem]:
                     message = f"{key} {value!r} does not resolve within fields_schema"
                     problems.append(Problem(where + pointer(*at), message))
             elif key == "pattern" and isinstance(value, str):
-                message = pattern_problem(value)
-                if message:
-                    problems.append(Problem(where + pointer(*at), message))
+                if found := pattern_problem(value):
+                    problems.append(Problem(where + pointer(*at), found))
             elif key == "unevaluatedProperties":
                 unevaluated.append(at)
             elif key == "patternProperties" and isinstance(value, dict):
                 has_pattern_properties = True
                 for name in value:
-                    message = pattern_problem(name) if isinstance(name, str) else None
-                    if message:
-                        problems.append(Problem(where + pointer(*at, name), message))
+                    found = pattern_problem(name) if isinstance(name, str) else None
+                    if found:
+                        problems.append(Problem(where + pointer(*at, name), found))
             if key not in _DATA_KEYWORDS:
                 todo.append((value, at, key in _SCHEMA_MAPS))
     if has_pattern_properties:

@@ -35,10 +35,3 @@ def test_the_bundle_keys_are_spelled_only_in_the_kernel():
     common = {'"title"', '"ext_ref"', '"display_layout"'}
     found = [p for p in _collections_naming(common) if not p.startswith("kernel/validation.py")]
     assert found == []
-
-
-def test_the_orm_filters_by_the_kernels_active_statuses():
-    from kernel.state import ACTIVE_STATUSES
-    from ticketflower.runs.models import ACTIVE_TASK_STATUSES
-
-    assert set(ACTIVE_TASK_STATUSES) == ACTIVE_STATUSES

@@ -74,13 +74,13 @@ def check_destination(
         raise DestinationUnresolved(f"cannot resolve {parts.hostname!r}: {exc}") from None
     allowed = list(allowed)
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if _forbidden(address) and not any(address in net for net in allowed):
             raise DestinationRefused(
                 f"{parts.hostname} resolves to {address}, a private, loopback or link-local "
                 "address; actions may not call it"
             )
-    return list(dict.fromkeys(info[4][0].split("%", 1)[0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]).split("%", 1)[0] for info in infos))
 
 
 def pinned(url: str, address: str | None) -> tuple[str, dict[str, str], dict[str, str]]:

@@ -136,7 +136,7 @@ def _check(expr: Any) -> list[tuple[str, str]]:
         if nodes + len(stack) + n > MAX_NODES:
             return [("", f"expression has more than {MAX_NODES} nodes")]
         size += 2 + max(n - 1, 0)
-        if type(node) is list:
+        if isinstance(node, list):  # exactly a list or a dict by now (checked above)
             if n > MAX_ARRAY:
                 problems.append((ptr, f"array has more than {MAX_ARRAY} items"))
             for i in range(n - 1, -1, -1):

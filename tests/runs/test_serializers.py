@@ -39,3 +39,10 @@ def test_fast_representations_equal_drf(expense):
             assert TaskInstanceSerializer(task).data == _drf(TaskInstanceSerializer, task)
         assert TicketSerializer(ticket).data == _drf(TicketSerializer, ticket)
         assert TicketDetailSerializer(ticket).data == _drf(TicketDetailSerializer, ticket)
+
+
+def test_the_orm_filters_tasks_by_the_kernels_active_statuses():
+    from kernel.state import ACTIVE_STATUSES
+    from ticketflower.runs.models import ACTIVE_TASK_STATUSES
+
+    assert set(ACTIVE_TASK_STATUSES) == ACTIVE_STATUSES
