@@ -29,7 +29,7 @@ from typing import Any
 from json_logic.builtins import not_, to_bool
 
 from kernel.expressions import ExpressionError
-from plugins.jsonlogic.operations import OPERATIONS
+from plugins.jsonlogic.operations import OPERATIONS, missing_in, plain_key
 
 # Steps one evaluation may spend: each item of an iterating operator costs the node count
 # of its per-item logic. The worst case measured is ~0.45 s (docs/jsonlogic.md).
@@ -89,6 +89,15 @@ def compile_node(expr: Any) -> Node:
         fast = _compile_var(args)
         if fast is not None:
             return fast
+    if op == "missing" and all(_is_scalar(arg) for arg in args):
+        # A join lists its fields literally: hand them over as one list, not as that many
+        # compiled constants evaluated and size-checked one by one at every step.
+        keys, missing = list(args), OPERATIONS["missing"]
+        if all(plain_key(key) for key in keys):
+            return lambda data, budget: (
+                missing_in(data, keys) if type(data) is dict else missing(data, keys)
+            )
+        return lambda data, budget: missing(data, keys)
     fn = OPERATIONS.get(op)
     if fn is None:
         # check() rejects unknown operators before compile; this is a last line.

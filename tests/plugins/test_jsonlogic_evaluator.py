@@ -317,3 +317,21 @@ def test_results_nested_by_reduce_are_bounded():
     assert run(rule, {"xs": [1, 2]}) == [[[]]]
     with pytest.raises(ExpressionError, match="nests deeper"):
         run(rule, {"xs": list(range(2_000))})
+
+
+MISSING_DATA = {"a": 1, "b": None, "c": "", "d": 0, "e": False, "f": {"g": None, "h": 2}}
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [["a", "b", "c", "d", "e", "z"], ["f.g", "f.h", "a"], ["", "a"], [1, "a"], []],
+)
+def test_missing_of_literal_keys_reads_as_the_general_var_walk(keys):
+    """The join's fast path (one pass over plain keys) answers exactly what the general
+    path (a var per key, dotted paths walked) answers, in the keys' order."""
+    from plugins.jsonlogic.operations import op_var
+
+    general = [k for k in keys if op_var(MISSING_DATA, k) in (None, "")]
+    compiled = E.compile({"missing": keys})
+    assert compiled(MISSING_DATA) == general
+    assert E.compile({"!": {"missing": keys}})(MISSING_DATA) is (not general)
