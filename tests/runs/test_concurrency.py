@@ -130,7 +130,7 @@ def test_the_same_task_completed_twice_at_once(committed_tenant):
 
 
 def test_a_connection_killed_mid_step_writes_nothing(committed_tenant, monkeypatch):
-    from ticketflower.runs import engine
+    from ticketflower.runs import writes
 
     runner = Runner(committed_tenant, install(committed_tenant, simple_bundle()), "staff")
     ticket = runner.submit({"amount": 10}).json()
@@ -140,7 +140,7 @@ def test_a_connection_killed_mid_step_writes_nothing(committed_tenant, monkeypat
 
     wrote, killed = threading.Event(), threading.Event()
     victim: dict[str, Any] = {}
-    original = engine._write_at_once
+    original = writes.write_at_once
 
     def write_then_wait(*args, **kwargs):
         row = original(*args, **kwargs)
@@ -150,7 +150,7 @@ def test_a_connection_killed_mid_step_writes_nothing(committed_tenant, monkeypat
             killed.wait(10)
         return row
 
-    monkeypatch.setattr(engine, "_write_at_once", write_then_wait)
+    monkeypatch.setattr(writes, "write_at_once", write_then_wait)
     result: dict[str, Any] = {}
 
     def work() -> None:
@@ -177,18 +177,18 @@ def test_a_connection_killed_mid_step_writes_nothing(committed_tenant, monkeypat
     assert _rows(committed_tenant.slug, instance) == before
 
     # The lock died with the connection: the next completion goes through, as iteration 1.
-    monkeypatch.setattr(engine, "_write_at_once", original)
+    monkeypatch.setattr(writes, "write_at_once", original)
     from ticketflower.runs.services import do_complete_task
 
     with schema_context(committed_tenant.slug):
         assert do_complete_task(task, {"approved": True}).iteration.iteration == 1
 
 
-@pytest.mark.parametrize("where", ["_write_at_once", "_insert_errors"])
+@pytest.mark.parametrize("where", ["write_at_once", "_insert_errors"])
 def test_an_exception_after_the_first_write_rolls_everything_back(
     committed_tenant, monkeypatch, where
 ):
-    from ticketflower.runs import engine
+    from ticketflower.runs import writes
     from ticketflower.runs.services import do_complete_task
 
     runner = Runner(committed_tenant, install(committed_tenant, simple_bundle()), "staff")
@@ -196,7 +196,7 @@ def test_an_exception_after_the_first_write_rolls_everything_back(
     instance = ticket["workflow_instance"]["id"]
     task = ticket["tasks"][0]["id"]
     before = _rows(committed_tenant.slug, instance)
-    original = getattr(engine, where)
+    original = getattr(writes, where)
     calls = []
 
     def boom(*args, **kwargs):
@@ -204,7 +204,7 @@ def test_an_exception_after_the_first_write_rolls_everything_back(
         original(*args, **kwargs)
         raise RuntimeError("injected failure after a write")
 
-    monkeypatch.setattr(engine, where, boom)
+    monkeypatch.setattr(writes, where, boom)
     with schema_context(committed_tenant.slug), pytest.raises(RuntimeError):
         if where == "_insert_errors":
             # A failure writes the task's status, then its TASK_UPDATE and stall errors.
@@ -223,11 +223,11 @@ import django
 django.setup()
 from django.db import connection
 from django_tenants.utils import schema_context
-from ticketflower.runs import engine
+from ticketflower.runs.compiled import compiled
 from ticketflower.runs.services import do_complete_task
 slug, workflow, task, output, start = sys.argv[1:6]
 with schema_context(slug):
-    engine.compiled(int(workflow))  # compile before the race, as a warm worker would have
+    compiled(int(workflow))  # compile before the race, as a warm worker would have
     connection.ensure_connection()
     time.sleep(max(0.0, float(start) - time.time()))
     print(do_complete_task(int(task), json.loads(output)).iteration.iteration)

@@ -11,11 +11,11 @@ from plugins.types import TaskEvent
 
 @pytest.fixture
 def heard(monkeypatch):
-    """The (moment, event) pairs the engine tells plugins."""
-    from ticketflower.runs import engine
+    """The (moment, event) pairs a step tells plugins."""
+    from ticketflower.runs import notifications
 
     calls: list[tuple[str, TaskEvent]] = []
-    monkeypatch.setattr(engine, "notify", lambda moment, event: calls.append((moment, event)))
+    monkeypatch.setattr(notifications, "notify", lambda moment, e: calls.append((moment, e)))
     return calls
 
 
@@ -53,12 +53,12 @@ def test_plugins_hear_of_tasks_after_commit_only(
 
 
 def test_a_failing_plugin_does_not_break_a_committed_step(expense, monkeypatch):
-    from ticketflower.runs import engine
+    from ticketflower.runs import notifications
 
     def broken(moment, event):
         raise RuntimeError("plugin bug")
 
-    monkeypatch.setattr(engine, "notify", broken)
+    monkeypatch.setattr(notifications, "notify", broken)
     from django.test import TestCase
 
     with TestCase.captureOnCommitCallbacks(execute=True):

@@ -75,7 +75,7 @@ def test_a_company_created_again_under_a_deleted_ones_slug_runs_its_own_workflow
     from tests.helpers import TenantHelper
     from tests.runs.support import install, simple_bundle
     from ticketflower.companies import provisioning
-    from ticketflower.runs import engine
+    from ticketflower.runs.compiled import compiled
 
     def create_and_compile(title: str):
         provisioning.create_tenant("omega", admin_password="whatever-pass")
@@ -84,7 +84,7 @@ def test_a_company_created_again_under_a_deleted_ones_slug_runs_its_own_workflow
         workflow = install(TenantHelper("omega"), bundle)
         connection.set_tenant(Company.objects.get(schema_name="omega"))
         try:
-            return workflow["id"], engine.compiled(workflow["id"]).definition.title
+            return workflow["id"], compiled(workflow["id"]).definition.title
         finally:
             connection.set_schema_to_public()
 

@@ -12,22 +12,22 @@ from kernel.problems import InvalidBundle, Problem
 def broken_definition(monkeypatch):
     """Every workflow's stored definition stops compiling (a plugin was disabled, say);
     calling the fixture makes them compile again."""
-    from ticketflower.runs import engine
+    from ticketflower.runs import compiled as cache
 
-    engine.clear_cache()
-    real = engine.compile_definition
+    cache.clear_cache()
+    real = cache.compile_definition
 
     def broken(bundle):
         raise InvalidBundle([Problem("/tasks/1/task_type", "unknown task type 'X'")])
 
-    monkeypatch.setattr(engine, "compile_definition", broken)
+    monkeypatch.setattr(cache, "compile_definition", broken)
 
     def repair() -> None:
-        monkeypatch.setattr(engine, "compile_definition", real)
-        engine.clear_cache()
+        monkeypatch.setattr(cache, "compile_definition", real)
+        cache.clear_cache()
 
     yield repair
-    engine.clear_cache()
+    cache.clear_cache()
 
 
 def _errors(client, ticket: int) -> list[dict]:

@@ -175,7 +175,7 @@ def strip_extras(trace_dict: dict[str, Any]) -> dict[str, Any]:
 def explain(instance: WorkflowInstance, task: str) -> dict[str, Any] | None:
     """Why `task` did (or did not) run: the kernel's sentences and the task's decisions.
     None when the workflow has no such task."""
-    from ticketflower.runs.engine import compiled
+    from ticketflower.runs.compiled import compiled
 
     definition = compiled(instance.workflow_id).definition
     task_def = definition.tasks_by_title.get(task)

@@ -17,7 +17,8 @@ from plugins.host import OutputRefused, TaskNotActive
 from plugins.types import TaskEvent
 from ticketflower.api.errors import Conflict, ProblemError
 from ticketflower.postgresql import rows as sql_rows
-from ticketflower.runs import engine, services
+from ticketflower.runs import services
+from ticketflower.runs.compiled import compiled
 from ticketflower.runs.models import TaskInstance, WorkflowData, WorkflowInstance
 
 
@@ -67,7 +68,7 @@ class PlatformHost:
             task = sql_rows.partial(
                 TaskInstance, id=event.task_instance_id, status=status, started_at=started_at
             )
-            definition = engine.compiled(workflow_id).definition
+            definition = compiled(workflow_id).definition
             state = sql_rows.column_value(WorkflowInstance, "state", state) or {}
             data = sql_rows.column_value(WorkflowData, "data", data)
             return {

@@ -18,8 +18,9 @@ from ticketflower.api.errors import ProblemError
 from ticketflower.api.fields import JSONObjectField
 from ticketflower.api.serializers import StrictSerializer
 from ticketflower.definitions.openapi import TraceSerializer
-from ticketflower.runs import cards, engine
+from ticketflower.runs import cards
 from ticketflower.runs.access import sees_all
+from ticketflower.runs.compiled import compiled
 from ticketflower.runs.models import (
     FileUpload,
     TaskInstance,
@@ -96,7 +97,7 @@ def _task_card(task: TaskInstance) -> dict[str, Any]:
     if workflow_id is None:
         workflow_id = task.workflow_instance.workflow_id
     try:
-        definition = engine.compiled(workflow_id).definition
+        definition = compiled(workflow_id).definition
     except ProblemError:  # a definition that no longer compiles: the rest still shows
         return {"description": "", "input_fields": (), "output_schema": None}
     return cards.task_card(definition, _task_title(task))

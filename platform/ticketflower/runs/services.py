@@ -32,7 +32,8 @@ from ticketflower.definitions.permissions import may_submit
 from ticketflower.postgresql import rows
 from ticketflower.postgresql.text import storable, text_problems, unstorable
 from ticketflower.runs import access, cards, engine
-from ticketflower.runs.engine import StepResult
+from ticketflower.runs.compiled import compiled
+from ticketflower.runs.locking import locked
 from ticketflower.runs.models import (
     ErrorStatus,
     ErrorType,
@@ -42,6 +43,7 @@ from ticketflower.runs.models import (
     TicketError,
     TicketInstance,
 )
+from ticketflower.runs.writes import StepResult
 
 
 @cache
@@ -235,7 +237,7 @@ def do_complete_task_as_person(task: TaskInstance, output: Any, *, user: User) -
 
 def _check_required_output(row: TaskInstance, output: Any) -> None:
     """A FORM's output must give its required fields (runs/cards.py): 400 naming each."""
-    definition = engine.compiled(row.workflow_instance.workflow_id).definition
+    definition = compiled(row.workflow_instance.workflow_id).definition
     task = definition.tasks_by_title.get(row.task_definition.title)
     schema = cards.workflow_schema(definition)
     missing = (
@@ -286,7 +288,7 @@ def _check_roles(row: TaskInstance, user: User, doing: str) -> None:
 
 
 def _assign(task: TaskInstance, assignee: User, *, claim: bool) -> TaskInstance:
-    with engine.locked(task.workflow_instance_id):
+    with locked(task.workflow_instance_id):
         row = _locked_task(task)
         _require_form(row)
         if not row.is_active:
@@ -317,7 +319,7 @@ def _assign(task: TaskInstance, assignee: User, *, claim: bool) -> TaskInstance:
 
 def do_unassign_task(task: TaskInstance, *, user: User) -> TaskInstance:
     """The assignee or a ticket_admin gives a task back; it becomes claimable again."""
-    with engine.locked(task.workflow_instance_id):
+    with locked(task.workflow_instance_id):
         row = _locked_task(task)
         if not (access.sees_all(user) or row.assigned_to_id == user.pk):
             raise _forbidden("Only the task's assignee or a ticket_admin may unassign it.")

@@ -20,7 +20,6 @@ from rest_framework.response import Response
 from ticketflower.api.errors import ProblemError
 from ticketflower.api.viewsets import ActionFormsMixin, NoBodySerializer
 from ticketflower.runs import access, history, openapi, services
-from ticketflower.runs.engine import StepResult
 from ticketflower.runs.filters import (
     TaskFilterSet,
     TicketErrorFilterSet,
@@ -51,6 +50,7 @@ from ticketflower.runs.serializers import (
     WorkflowInstanceSerializer,
     described_tasks,
 )
+from ticketflower.runs.writes import StepResult
 
 
 def _parse(serializer_class: type, data: Any) -> dict[str, Any]:

@@ -1,0 +1,87 @@
+"""Plugin notifications of a step: which task instances started, completed or failed,
+told to the plugins after the step's transaction committed (never inside it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.db import connection, transaction
+
+from kernel.state import ACTIVE_STATUSES
+from plugins.manager import notify
+from plugins.types import TaskEvent
+from ticketflower.runs.compiled import Compiled
+from ticketflower.runs.models import TaskInstance, TaskStatus, WorkflowInstance
+
+# The lifecycle moment a plugin hears of, by the status a task instance went to.
+_MOMENTS = {
+    TaskStatus.COMPLETED: "completed",
+    TaskStatus.ERROR: "failed",
+    TaskStatus.OPEN: "started",  # a retry restarts it
+    TaskStatus.PENDING: "started",
+}
+
+
+def schedule(
+    comp: Compiled,
+    instance: WorkflowInstance,
+    created: Iterable[TaskInstance],
+    changes: list[dict],
+    ids: dict[int, int],
+) -> None:
+    schema = connection.schema_name
+    types = {t.title: t.task_type for t in comp.definition.tasks}
+    pending: list[tuple[str, TaskEvent]] = []
+    titles = {v: k for k, v in comp.task_ids.items()}
+    # In the order things happened: what ended (a completion) before what it started.
+    for effect in changes:
+        moment = _MOMENTS.get(effect["status"])
+        if moment is None or effect["seq"] not in ids:
+            continue
+        title = effect["task"]
+        task_id = ids[effect["seq"]]
+        pending.append(
+            (moment, _event(schema, task_id, types[title], title, instance, effect["status"]))
+        )
+    for task in created:
+        if task.status in ACTIVE_STATUSES:
+            title = titles[task.task_definition_id]
+            pending.append(
+                ("started", _event(schema, task.pk, task.task_type, title, instance, task.status))
+            )
+    for moment, task_event in pending:
+        # robust: a plugin's failure is logged and must not turn a committed step into a 500.
+        transaction.on_commit(_notifier(moment, task_event), robust=True)
+
+
+def _notifier(moment: str, task_event: TaskEvent) -> Callable[[], None]:
+    """A named callback (Django logs a robust callback's failure by its __qualname__)."""
+
+    def notify_plugins() -> None:
+        _notify(moment, task_event)
+
+    return notify_plugins
+
+
+def _event(
+    schema: str, task_id: int, task_type: str, title: str, instance: WorkflowInstance, status: str
+) -> TaskEvent:
+    return TaskEvent(
+        schema_name=schema,
+        task_instance_id=task_id,
+        task_type=task_type,
+        task_title=title,
+        workflow_instance_id=instance.pk,
+        status=status,
+    )
+
+
+def _notify(moment: str, task_event: TaskEvent) -> None:
+    """Tell plugins, inside the event's schema (a worker may have switched it meanwhile)."""
+    if connection.schema_name != task_event.schema_name:
+        from django_tenants.utils import schema_context
+
+        with schema_context(task_event.schema_name):
+            notify(moment, task_event)
+        return
+    notify(moment, task_event)
