@@ -60,9 +60,11 @@ def task_started(seq: int) -> dict[str, Any]:
     return {"type": "task_started", "seq": seq}
 
 
-def task_failed(seq: int, message: str) -> dict[str, Any]:
-    """An active instance fails (an action's 4xx or exhausted retries): it goes ERROR."""
-    return {"type": "task_failed", "seq": seq, "message": message}
+def task_failed(seq: int, message: str, error_type: str = "TASK_UPDATE") -> dict[str, Any]:
+    """An active instance fails (an action's 4xx or exhausted retries): it goes ERROR with
+    a ticket error of `error_type`: TASK_UPDATE, or TASK_CREATION for a failure before the
+    work was sent (an input transform that cannot run, say)."""
+    return {"type": "task_failed", "seq": seq, "message": message, "error_type": error_type}
 
 
 def task_cancelled(seq: int) -> dict[str, Any]:

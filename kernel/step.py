@@ -203,9 +203,13 @@ def _failed(definition: Definition, state: State, event: dict, out: list[Effect]
     message = event.get("message")
     if not isinstance(message, str) or not message:
         message = "the task failed"
+    error_type = event.get("error_type", effects.TASK_UPDATE)
+    if error_type not in (effects.TASK_UPDATE, effects.TASK_CREATION):
+        problem = f"a task's failure is TASK_UPDATE or TASK_CREATION, not {error_type!r}"
+        raise StepRefused(INVALID, [Problem("/error_type", problem)])
     state = _replace_active(state, index, None)
     out.append(effects.task_status(inst["seq"], inst["task"], "ERROR", inst["start_iteration"]))
-    out.append(effects.ticket_error(effects.TASK_UPDATE, message, inst["task"], inst["seq"]))
+    out.append(effects.ticket_error(error_type, message, inst["task"], inst["seq"]))
     out.extend(guards.stall(state))
     return state
 

@@ -33,6 +33,14 @@ def validate_task_settings(task: dict[str, Any], pointer: str) -> list[tuple[str
     """Problems with a task definition's type-specific settings, as (JSON pointer, message)."""
 
 
+@hookspec(firstresult=True)
+def callback_output(task: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any] | None:
+    """The output an asynchronous answer (a callback to a task's URL) maps to, for a task
+    type this plugin runs; None for others. `task` is the task definition's bundle entry,
+    `answer` {"status", "headers", "body", "input", "data"}. Raise OutputRefused when
+    the answer cannot be mapped (the task then goes ERROR with the reason)."""
+
+
 @hookspec
 def task_started(event: TaskEvent) -> None:
     """A task instance was created active; called after the step's transaction committed."""

@@ -68,6 +68,17 @@ def task_types() -> dict[str, TaskType]:
     return found
 
 
+def callback_output(task: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+    """The output a callback's answer maps to, from the plugin that runs the task's type
+    (OutputRefused when no plugin takes callbacks for it, or the answer cannot map)."""
+    from plugins.host import OutputRefused
+
+    output = get_plugin_manager().hook.callback_output(task=task, answer=answer)
+    if output is None:
+        raise OutputRefused(f"a {task.get('task_type')} task takes no callback")
+    return output
+
+
 def notify(moment: str, event: TaskEvent) -> None:
     """Tell plugins a task instance started, completed or failed (after commit)."""
     getattr(get_plugin_manager().hook, f"task_{moment}")(event=event)

@@ -24,6 +24,23 @@ ASYNC_ACTION = TaskType(
 
 
 @hookimpl
+def callback_output(task, answer):
+    """An ASYNC_ACTION's answer, mapped by its output_transform like a SYNC answer."""
+    if task.get("task_type") != ASYNC_ACTION.name:
+        return None
+    from plugins.host import OutputRefused
+    from plugins.http_action.transforms import TransformError, output_values
+    from plugins.manager import default_evaluator
+
+    try:
+        return output_values(
+            task.get("output_transform"), answer, task["output_fields"], default_evaluator()
+        )
+    except TransformError as exc:
+        raise OutputRefused(str(exc)) from None
+
+
+@hookimpl
 def register_task_types(register):
     register(SYNC_ACTION)
     register(ASYNC_ACTION)

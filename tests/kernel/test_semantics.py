@@ -557,6 +557,27 @@ def test_failed_action_goes_error_with_task_update_error_and_no_end_iteration():
     )
 
 
+def test_a_failure_before_the_work_was_sent_carries_its_task_creation_error_type():
+    run = Run(linear(), {"a": 1})
+    event = {"type": "task_failed", "seq": 1, "message": "input transform: no var 'x'",
+             "error_type": "TASK_CREATION"}  # fmt: skip
+    errors = run.of("ticket_error", run.send(event))
+    assert [(e["error_type"], e["message"]) for e in errors if e["seq"] == 1] == [
+        ("TASK_CREATION", "input transform: no var 'x'")
+    ]
+
+
+def test_a_failure_of_another_error_type_is_refused():
+    from kernel.events import INVALID, StepRefused
+
+    run = Run(linear(), {"a": 1})
+    event = {"type": "task_failed", "seq": 1, "message": "x", "error_type": "WORKFLOW_CREATION"}
+    with pytest.raises(StepRefused) as refused:
+        run.send(event)
+    assert refused.value.code == INVALID
+    assert refused.value.problems[0].pointer == "/error_type"
+
+
 def test_cancelled_task_instance_keeps_end_iteration_null():
     run = Run(linear(), {"a": 1})
     out = run.send({"type": "task_cancelled", "seq": 1})

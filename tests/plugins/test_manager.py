@@ -130,3 +130,35 @@ def test_validate_task_settings_of_a_plugin_are_collected(recorder):
     pm = manager.get_plugin_manager()
     results = pm.hook.validate_task_settings(task={"task_type": "X"}, pointer="/tasks/0")
     assert [("/tasks/0/x", "x is required")] in results
+
+
+REFUNDED = {"==": [{"var": "body.status"}, "succeeded"]}
+ASYNC_TASK = {
+    "task_type": "ASYNC_ACTION",
+    "output_fields": ["refund_id", "refunded"],
+    "output_transform": {"refund_id": {"var": "body.id"}, "refunded": REFUNDED},
+}
+
+
+def _answer(body):
+    return {"status": None, "headers": {}, "body": body, "input": {}, "data": {}}
+
+
+def test_callback_output_of_an_async_action_is_mapped_by_its_output_transform():
+    output = manager.callback_output(ASYNC_TASK, _answer({"id": "re_1", "status": "succeeded"}))
+    assert output == {"refund_id": "re_1", "refunded": True}
+
+
+def test_callback_output_refuses_an_answer_the_transform_cannot_map():
+    from plugins.host import OutputRefused
+
+    task = {**ASYNC_TASK, "output_transform": None}  # the body itself, which must be an object
+    with pytest.raises(OutputRefused, match="not a JSON object"):
+        manager.callback_output(task, _answer(["re_1"]))
+
+
+def test_callback_output_is_refused_for_a_type_that_takes_no_callback():
+    from plugins.host import OutputRefused
+
+    with pytest.raises(OutputRefused, match="FORM task takes no callback"):
+        manager.callback_output({"task_type": "FORM", "output_fields": []}, _answer({}))

@@ -10,9 +10,8 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
 from kernel.state import ACTIVE_STATUSES
-from plugins.host import get_host
-from plugins.http_action.transforms import TransformError, output_values
-from plugins.manager import default_evaluator
+from plugins.host import OutputRefused, get_host
+from plugins.manager import callback_output
 from ticketflower.actions.host import event_for
 from ticketflower.actions.models import ActionCallback
 from ticketflower.actions.tokens import token_hash
@@ -60,12 +59,11 @@ def do_accept_callback(token: str, body: Any, headers: dict[str, str]) -> dict[s
             "input": context["input"], "data": context["data"],
         }  # fmt: skip
         try:
-            output = output_values(
-                task.get("output_transform"), answer, task["output_fields"], default_evaluator()
-            )
+            # The plugin that runs the task's type maps the answer (its output transform).
+            output = callback_output(task, answer)
             with transaction.atomic():
                 do_complete_task(callback.task_instance_id, output, source="callback")
-        except TransformError as exc:
+        except OutputRefused as exc:
             failure = ProblemError("The callback was refused.", [("", str(exc))])
         except ProblemError as exc:
             if exc.status_code != 400:

@@ -169,20 +169,13 @@ def do_fail_task(
 ) -> StepResult:
     """An active instance goes ERROR with a ticket error saying `message` (then the stall
     check). `error_type` TASK_CREATION is for failures before the work was sent (an
-    input transform error); the kernel records TASK_UPDATE, the adapter relabels it.
+    input transform error); the kernel records it with the failure.
     Idempotent: an instance no longer active raises Conflict and changes nothing."""
-    if error_type not in ErrorType.values:
-        raise ValueError(f"unknown ticket error type {error_type!r}")
-    task_id = _task_id(task_instance_id)
     message = storable(message)  # it may quote another system's answer
-    result = engine.run_for_task(task_id, lambda _instance, seq: events.task_failed(seq, message))
-    if error_type != ErrorType.TASK_UPDATE:
-        ids = [e.pk for e in result.errors if e.task_instance_id == task_id]
-        TicketError.objects.filter(pk__in=ids).update(error_type=error_type)
-        for error in result.errors:
-            if error.pk in ids:
-                error.error_type = error_type
-    return result
+    return engine.run_for_task(
+        _task_id(task_instance_id),
+        lambda _instance, seq: events.task_failed(seq, message, str(error_type)),
+    )
 
 
 def do_start_task(
