@@ -44,6 +44,11 @@ class Host(Protocol):
         """Put the instance in ERROR with a TASK_UPDATE ticket error saying `message`."""
         ...
 
+    def lease_task(self, event: TaskEvent, seconds: float) -> None:
+        """Keep an active instance for the worker doing it for `seconds` more (call before
+        each attempt): it is handed over again only if that passes with nothing done."""
+        ...
+
     def complete_later(self, event: TaskEvent, output: dict[str, Any]) -> None:
         """Complete the instance on a worker, after the current transaction commits."""
         ...

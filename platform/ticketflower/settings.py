@@ -97,6 +97,8 @@ PUBLIC_SCHEMA_URLCONF = "ticketflower.urls_public"
 ROOT_URLCONF = "ticketflower.urls"
 
 MIDDLEWARE = [
+    # /healthz and /readyz on every host, before anything needs the database.
+    "ticketflower.api.health.HealthMiddleware",
     # Static files on every host, before any tenant lookup, in production too (the
     # browsable API's and the docs' assets ship with the code: nothing from a CDN).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -234,6 +236,12 @@ ACTION_CALLBACK_TTL_SECONDS = int(os.environ.get("TICKETFLOWER_CALLBACK_TTL", 7 
 ACTION_CALLBACK_URL_TEMPLATE = os.environ.get(
     "TICKETFLOWER_CALLBACK_URL_TEMPLATE", "http://{domain}:8000/api/v1/callbacks/{token}/"
 )
+# Nothing lost (docs/decision-nothing-lost.md): an action not done within this many
+# seconds of being handed to the workers (a lost message, a dead worker, the broker or the
+# database down) is handed over again by the scheduler, with a capped exponential back-off.
+REDELIVER_AFTER_SECONDS = int(os.environ.get("TICKETFLOWER_REDELIVER_AFTER", 30))
+REDELIVER_MAX_SECONDS = int(os.environ.get("TICKETFLOWER_REDELIVER_MAX", 600))
+SCHEDULER_INTERVAL_SECONDS = float(os.environ.get("TICKETFLOWER_SCHEDULER_INTERVAL", 5))
 # Dramatiq's Redis broker: a worker that dies (kill -9) has its messages re-delivered
 # once its heartbeat is this old.
 BROKER_HEARTBEAT_TIMEOUT_MS = int(os.environ.get("TICKETFLOWER_BROKER_HEARTBEAT_MS", 60_000))

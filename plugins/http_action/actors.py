@@ -26,6 +26,7 @@ from plugins.types import TaskEvent
 
 log = logging.getLogger("ticketflower.actions")
 CALLBACK_HEADER = "X-TicketFlower-Callback-URL"
+LEASE_MARGIN_SECONDS = 30
 
 
 class ActionRetry(Exception):
@@ -61,6 +62,9 @@ def run(event: TaskEvent, attempt: int) -> str:
     timeout = min(
         task.get("timeout_seconds") or settings["default_timeout"], settings["max_timeout"]
     )
+    # Ours until the call, a back-off and a margin have passed: only then is the instance
+    # handed to a worker again (this one died, or its message was lost).
+    host.lease_task(event, timeout + settings["max_backoff_ms"] / 1000 + LEASE_MARGIN_SECONDS)
     outcome = call(
         task["action_url"],
         body,

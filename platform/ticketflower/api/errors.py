@@ -146,7 +146,9 @@ def handler404(request, exception=None) -> JsonResponse:  # noqa: ARG001
 
 
 def handler500(request) -> JsonResponse:  # noqa: ARG001
-    return json_error(500, "server_error", "Internal server error.")
+    from ticketflower.api.health import outage_response
+
+    return outage_response() or json_error(500, "server_error", "Internal server error.")
 
 
 def handler400(request, exception=None) -> JsonResponse:  # noqa: ARG001

@@ -1,4 +1,4 @@
-"""`ticketflower run|test|worker|migrate|tenant|platform-admin`: the service commands.
+"""`ticketflower run|test|worker|scheduler|migrate|tenant|platform-admin`: the service commands.
 
 `run` and `test` are the README's two commands: they bring up PostgreSQL and Redis
 (embedded under .data/ unless DATABASE_URL / REDIS_URL are set) and then the service
@@ -78,6 +78,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         children = [
             subprocess.Popen(_worker_argv(processes=1, threads=4), cwd=ROOT, env=_worker_env()),
+            subprocess.Popen(
+                [sys.executable, "-m", "ticketflower.cli", "scheduler"],
+                cwd=ROOT,
+                env=_worker_env(),
+            ),
             subprocess.Popen(
                 [
                     sys.executable,
@@ -195,6 +200,43 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return subprocess.call(argv, cwd=ROOT, env=_worker_env(args.poll_ms))
 
 
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    """Every few seconds, hand due work to the workers again and expire callbacks that never
+    came (runs/redelivery.py); until SIGTERM or Ctrl-C."""
+    _django()
+    import logging
+
+    from django.conf import settings
+    from django.db import connection
+
+    from ticketflower.runs.redelivery import sweep_all
+
+    logging.basicConfig(level=logging.INFO, format="[scheduler] %(message)s")
+    interval = args.interval or settings.SCHEDULER_INTERVAL_SECONDS
+    stopping = False
+
+    def stop(signum, frame):  # noqa: ARG001
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while not stopping:
+            try:
+                totals = sweep_all()
+                if any(totals.values()):
+                    logging.info("%s", totals)
+            except Exception as exc:  # the database down: try again next time
+                logging.warning("sweep failed: %s: %s", type(exc).__name__, exc)
+                connection.close()
+            deadline = time.monotonic() + interval
+            while not stopping and time.monotonic() < deadline:
+                time.sleep(0.2)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:  # noqa: ARG001
     """Migrate the public schema, the tenant template and every company."""
     _manage("migrate")
@@ -307,6 +349,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("exec", help="run a command with the servers up and migrated")
     p.add_argument("argv", nargs=argparse.REMAINDER, help="the command")
     p.set_defaults(handler=cmd_exec)
+
+    p = sub.add_parser("scheduler", help="hand due work to the workers again (periodic)")
+    p.add_argument("--interval", type=float, default=0, help="seconds between sweeps")
+    p.set_defaults(handler=cmd_scheduler)
 
     p = sub.add_parser("worker", help="run Dramatiq workers")
     p.add_argument("--processes", type=int, default=1)

@@ -7,10 +7,13 @@ hence through the one kernel adapter.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from plugins.host import OutputRefused, TaskNotActive
@@ -19,7 +22,12 @@ from ticketflower.api.errors import Conflict, ProblemError
 from ticketflower.postgresql import rows as sql_rows
 from ticketflower.runs import services
 from ticketflower.runs.compiled import compiled
-from ticketflower.runs.models import TaskInstance, WorkflowData, WorkflowInstance
+from ticketflower.runs.models import (
+    ACTIVE_TASK_STATUSES,
+    TaskInstance,
+    WorkflowData,
+    WorkflowInstance,
+)
 
 
 def in_schema(schema_name: str) -> AbstractContextManager:
@@ -107,6 +115,17 @@ class PlatformHost:
                 services.do_fail_task(event.task_instance_id, message)
             except Conflict as exc:
                 raise TaskNotActive(str(exc.detail)) from exc
+
+    def lease_task(self, event: TaskEvent, seconds: float) -> None:
+        """Push the instance's due time `seconds` ahead and count the dispatch (an active
+        instance only; one UPDATE, no step)."""
+        with in_schema(event.schema_name):
+            TaskInstance.objects.filter(
+                pk=event.task_instance_id, status__in=ACTIVE_TASK_STATUSES
+            ).update(
+                due_at=timezone.now() + timedelta(seconds=seconds),
+                dispatches=F("dispatches") + 1,
+            )
 
     def complete_later(self, event: TaskEvent, output: dict[str, Any]) -> None:
         """Complete on a worker once the current transaction (if any) commits."""

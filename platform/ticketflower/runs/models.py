@@ -172,13 +172,25 @@ class TaskInstance(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The outbox of the work a worker must do (docs/decision-nothing-lost.md): when the
+    # platform looks at this instance again if nothing happened by then (an action sent
+    # again, a callback's deadline), how often it was handed to a worker, and the last
+    # infrastructure failure seen. None for a person's task.
+    due_at = models.DateTimeField(null=True, blank=True)
+    dispatches = models.PositiveIntegerField(default=0)
+    last_failure = models.TextField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["workflow_instance", "seq"], name="task_instance_seq"),
         ]
-        indexes = [models.Index(fields=["status", "assigned_to"], name="task_inbox")]
+        indexes = [
+            models.Index(fields=["status", "assigned_to"], name="task_inbox"),
+            models.Index(
+                fields=["due_at"], name="task_due", condition=models.Q(due_at__isnull=False)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"task instance {self.pk} ({self.status})"

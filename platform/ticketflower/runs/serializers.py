@@ -156,6 +156,9 @@ def task_data(task: TaskInstance, base: str = API_ROOT) -> dict[str, Any]:
         "started_at": _time(task.started_at),
         "completed_at": _time(task.completed_at),
         "updated_at": _time(task.updated_at),
+        "due_at": _time(task.due_at),
+        "dispatches": task.dispatches,
+        "last_failure": task.last_failure,
     }
 
 
@@ -262,9 +265,16 @@ class TaskInstanceSerializer(FastRepresentation, serializers.ModelSerializer):
             "task_definition", "title", "description", "task_type", "status", "input",
             "output_schema", "output", "start_iteration", "end_iteration",
             "assigned_to", "completed_by", "created_at", "started_at", "completed_at",
-            "updated_at",
+            "updated_at", "due_at", "dispatches", "last_failure",
         ]  # fmt: skip
         read_only_fields = fields
+        extra_kwargs = {
+            "due_at": {"help_text": "When the platform looks at it again if nothing happens: "
+                       "an action is handed to the workers again, a callback's deadline "
+                       "passes. Null for a person's task or an ended one."},
+            "dispatches": {"help_text": "How many times it was handed to a worker."},
+            "last_failure": {"help_text": "The last infrastructure failure seen, if any."},
+        }  # fmt: skip
 
     represent = staticmethod(task_data)
 

@@ -31,7 +31,7 @@ from ticketflower.definitions.models import (
 from ticketflower.definitions.permissions import may_submit
 from ticketflower.postgresql import rows
 from ticketflower.postgresql.text import storable, text_problems, unstorable
-from ticketflower.runs import access, cards, engine
+from ticketflower.runs import access, cards, engine, redelivery
 from ticketflower.runs.compiled import compiled
 from ticketflower.runs.locking import locked
 from ticketflower.runs.models import (
@@ -42,6 +42,7 @@ from ticketflower.runs.models import (
     TaskStatus,
     TicketError,
     TicketInstance,
+    WorkflowInstance,
 )
 from ticketflower.runs.writes import StepResult
 
@@ -325,9 +326,23 @@ def do_unassign_task(task: TaskInstance, *, user: User) -> TaskInstance:
 
 
 def do_retry_task(task: TaskInstance, *, user: User) -> StepResult:
-    """A ticket_admin restarts an ERROR instance from the newest iteration."""
+    """A ticket_admin restarts an ERROR instance from the newest iteration, or hands an
+    action stuck past its due time (PENDING: not done; docs/decision-nothing-lost.md) to
+    the workers again at once."""
     if not access.sees_all(user):
         raise _forbidden("Only a ticket_admin may retry tasks.")
+    row = TaskInstance.objects.get(pk=task.pk)
+    if row.status == TaskStatus.PENDING and row.due_at is not None:
+        if row.due_at > timezone.now():
+            wait = (row.due_at - timezone.now()).total_seconds()
+            detail = (
+                f"The task is waiting for a worker; it is handed over again by itself in "
+                f"{wait:.0f} s if it is not done by then."
+            )
+            raise Conflict(detail, [("", detail)])
+        redelivery.hand_over_now(row)
+        instance = WorkflowInstance.objects.get(pk=row.workflow_instance_id)
+        return StepResult(instance=instance, effects=[])
 
     def event(_instance) -> dict:
         row = _locked_task(task)

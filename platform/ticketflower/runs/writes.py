@@ -6,8 +6,10 @@ which updates its instance (docs/decision-sql-written-once.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -85,7 +87,7 @@ def apply(
         parts = insert_parts([(WorkflowInstance, [instance]), (TicketInstance, [ticket])])
     else:
         instance.updated_at = now
-        parts = _change_parts(instance, changes, now, extra or {}, user_id)
+        parts = _change_parts(comp, instance, changes, now, extra or {}, user_id)
         instance_values = {
             "state": state,
             "status": instance.status,
@@ -172,6 +174,20 @@ def _iteration_row(
     )
 
 
+def due_at(comp: Compiled, title: str, status: str, now: Any) -> Any:
+    """When the platform must look at an instance again if nothing happens: a task a
+    worker must do (PENDING) is sent again after REDELIVER_AFTER_SECONDS; an ASYNC_ACTION
+    waiting for its callback (IN_PROGRESS) fails at the callback's expiry; otherwise never
+    (a person's task, an ended one)."""
+    if status == TaskStatus.PENDING:
+        return now + timedelta(seconds=settings.REDELIVER_AFTER_SECONDS)
+    if status == TaskStatus.IN_PROGRESS:
+        task = comp.definition.tasks_by_title.get(title)
+        if task is not None and task.task_type == "ASYNC_ACTION":
+            return now + timedelta(seconds=settings.ACTION_CALLBACK_TTL_SECONDS)
+    return None
+
+
 def _task_rows(
     comp: Compiled, instance: WorkflowInstance, created: list[dict], now: Any
 ) -> list[TaskInstance]:
@@ -184,12 +200,14 @@ def _task_rows(
             status=effect["status"],
             start_iteration=effect["start_iteration"],
             started_at=now if effect["status"] in ACTIVE_STATUSES else None,
+            due_at=due_at(comp, effect["task"], effect["status"], now),
         )
         for effect in created
     ]
 
 
 def _change_parts(
+    comp: Compiled,
     instance: WorkflowInstance,
     changes: list[dict],
     now: Any,
@@ -208,11 +226,15 @@ def _change_parts(
             "start_iteration": effect["start_iteration"],
             "end_iteration": effect["end_iteration"],
         }
+        values["due_at"] = due_at(comp, effect["task"], effect["status"], now)
         if effect["status"] == TaskStatus.COMPLETED:
             values.update(completed_at=now, completed_by_id=user_id)
         elif effect["status"] in (TaskStatus.OPEN, TaskStatus.PENDING):
             # A retry restarts the instance (docs/decision-retry-reuses-instance.md).
-            values.update(started_at=now, output=None, completed_at=None, completed_by_id=None)
+            values.update(
+                started_at=now, output=None, completed_at=None, completed_by_id=None,
+                dispatches=0, last_failure=None,
+            )  # fmt: skip
         values.update(extra.get(effect["seq"], {}))
         key = tuple(sorted((k, _hashable(v)) for k, v in values.items()))
         groups.setdefault(key, []).append(effect["seq"])

@@ -1,0 +1,121 @@
+"""Nothing lost under faults (docs/decision-nothing-lost.md), with real parts: the test's
+Redis broker, a `ticketflower worker`, a `ticketflower scheduler`, loopback stand-ins.
+
+- The broker comes back empty (FLUSHDB: every queued message gone): the scheduler hands
+  the waiting actions over again and every workflow completes, each action done once.
+- An ASYNC_ACTION whose callback never comes fails at its deadline with a TASK_UPDATE
+  error, instead of waiting forever.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+import redis
+from django_tenants.utils import schema_context
+
+from tests.actions.support import Worker, wait_for
+from tests.actions.test_http_actions import history, order_bundle, submit
+from tests.loopback import LoopbackServer, answer
+from tests.runs.support import install
+
+FAST = {
+    "TICKETFLOWER_REDELIVER_AFTER": "1",
+    "TICKETFLOWER_REDELIVER_MAX": "2",
+    "TICKETFLOWER_SCHEDULER_INTERVAL": "0.3",
+}
+
+
+class Scheduler:
+    """`ticketflower scheduler` in its own process (stopped afterwards)."""
+
+    def __init__(self, env: dict[str, str]):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "ticketflower.cli", "scheduler"],
+            env=env, stdout=subprocess.DEVNULL, stderr=open(env["WORKER_LOG"], "ab"),
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+
+
+@pytest.fixture
+def fast_env(worker_env, settings):
+    """Workers and scheduler that hand work over again after one second."""
+    settings.REDELIVER_AFTER_SECONDS = 1
+    settings.REDELIVER_MAX_SECONDS = 2
+    return {**worker_env, **FAST}
+
+
+def _tasks(tenant, title: str):
+    from ticketflower.runs.models import TaskInstance
+
+    with schema_context(tenant.slug):
+        return list(TaskInstance.objects.filter(task_definition__title=title).order_by("pk"))
+
+
+def test_actions_lost_with_the_broker_are_handed_over_again_and_done_once(
+    committed_tenant, fast_env
+):
+    pricing_calls: list[str] = []
+
+    def pricing(n, path, body, headers):
+        pricing_calls.append(headers.get("Idempotency-Key") or headers.get("idempotency-key"))
+        return 200, {"total": 10}
+
+    with LoopbackServer(pricing) as server, LoopbackServer(answer(202, {})) as warehouse:
+        workflow = install(committed_tenant, order_bundle(server.url, warehouse.url))
+        # No worker yet: the messages wait in Redis, then Redis "comes back empty".
+        tickets = [submit(committed_tenant, workflow, [{"sku": f"S{i}"}]) for i in range(5)]
+        redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+        worker = Worker(fast_env).start()
+        try:
+            quotes = _tasks(committed_tenant, "Quote")
+            assert {t.status for t in quotes} == {"PENDING"}
+            assert all(t.due_at is not None for t in quotes)  # the row says "look again"
+            scheduler = Scheduler(fast_env)
+            try:
+                wait_for(
+                    lambda: all(t.status == "COMPLETED" for t in _tasks(committed_tenant, "Quote")),
+                    timeout=60,
+                )
+            finally:
+                scheduler.stop()
+        finally:
+            worker.stop()
+    quotes = _tasks(committed_tenant, "Quote")
+    assert all(t.dispatches >= 1 for t in quotes)
+    assert all("sent again" in (t.last_failure or "") for t in quotes)
+    assert all(t.due_at is None for t in quotes)  # done: nothing to look at again
+    # Done once each: one iteration per completion, whatever the redeliveries.
+    for ticket in tickets:
+        trace = history(committed_tenant, ticket)
+        assert [i["source"].get("task") for i in trace["iterations"]].count("Quote") == 1
+    assert len(set(pricing_calls)) == 5  # one run each, whatever was sent twice
+
+
+def test_an_async_action_without_a_callback_fails_at_its_deadline(committed_tenant, fast_env):
+    env = {**fast_env, "TICKETFLOWER_CALLBACK_TTL": "2"}
+    with (
+        LoopbackServer(answer(200, {"total": 3})) as pricing,
+        LoopbackServer(answer(202, {"accepted": True})) as warehouse,
+    ):
+        workflow = install(committed_tenant, order_bundle(pricing.url, warehouse.url))
+        ticket = submit(committed_tenant, workflow, [{"sku": "K"}])
+        worker = Worker(env).start()
+        scheduler = Scheduler(env)
+        try:
+            ship = wait_for(
+                lambda: (t := _tasks(committed_tenant, "Ship")) and t[0].status == "ERROR" and t[0],
+                timeout=60,
+            )
+        finally:
+            scheduler.stop()
+            worker.stop()
+    assert ship.due_at is None
+    errors = history(committed_tenant, ticket)["errors"]
+    assert [e["type"] for e in errors if "no callback" in e["message"]] == ["TASK_UPDATE"]
