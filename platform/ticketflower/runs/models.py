@@ -268,3 +268,25 @@ class FileUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} (version {self.version})"
+
+
+class IdempotentRequest(models.Model):
+    """The first answer to a creating request sent with an `Idempotency-Key`, replayed
+    to a retry with the same key and body (docs/decision-idempotent-submission.md)."""
+
+    key = models.CharField(max_length=255)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    operation = models.CharField(max_length=64)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "operation", "key"], name="idempotent_request_key"
+            ),
+        ]

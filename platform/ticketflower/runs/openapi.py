@@ -5,7 +5,12 @@ action it is named for (`TICKET_CREATE` → `TicketViewSet.create`)."""
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 
 from ticketflower.runs.serializers import (
     DataWriteSerializer,
@@ -51,7 +56,20 @@ TICKET_CREATE = extend_schema(
     "each valid against its schema; otherwise 400 with a pointer per problem and "
     "nothing is created.",
     request=TicketSubmitSerializer,
-    responses={201: TicketDetailSerializer, 409: OpenApiResponse(description="Not ACTIVE.")},
+    parameters=[
+        OpenApiParameter(
+            "Idempotency-Key",
+            str,
+            OpenApiParameter.HEADER,
+            description="Makes a retry safe: the same key and body again get the first "
+            "answer and create nothing; the same key with another body is a 422.",
+        )
+    ],
+    responses={
+        201: TicketDetailSerializer,
+        409: OpenApiResponse(description="Not ACTIVE."),
+        422: OpenApiResponse(description="The Idempotency-Key was used for another body."),
+    },
 )
 
 

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from ticketflower.api.errors import ProblemError
 from ticketflower.api.viewsets import ActionFormsMixin, NoBodySerializer
-from ticketflower.runs import access, history, openapi, services
+from ticketflower.runs import access, history, idempotency, openapi, services
 from ticketflower.runs.filters import (
     TaskFilterSet,
     TicketErrorFilterSet,
@@ -120,12 +120,18 @@ class TicketViewSet(
     @openapi.TICKET_CREATE
     def create(self, request: Request) -> Response:
         values = _parse(TicketSubmitSerializer, request.data)
-        ticket, result = services.do_submit_ticket(
-            values["ticket_definition"], values["fields"], user=request.user
-        )
-        ticket.task_list = result.created
-        body = TicketDetailSerializer(ticket, context={"request": request}).data
-        return Response(body, status=status.HTTP_201_CREATED)
+
+        def submit() -> tuple[int, Any]:
+            ticket, result = services.do_submit_ticket(
+                values["ticket_definition"], values["fields"], user=request.user
+            )
+            ticket.task_list = result.created
+            body = TicketDetailSerializer(ticket, context={"request": request}).data
+            return status.HTTP_201_CREATED, body
+
+        key = request.headers.get(idempotency.HEADER)
+        code, body = idempotency.once(key, request.user, "tickets_create", request.data, submit)
+        return Response(body, status=code)
 
     @openapi.TICKET_HISTORY
     @action(detail=True, methods=["get"])
