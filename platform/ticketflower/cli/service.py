@@ -77,7 +77,20 @@ def cmd_run(args: argparse.Namespace) -> int:
             flush=True,
         )
         children = [
-            subprocess.Popen(_worker_argv(processes=1, threads=4), cwd=ROOT, env=_worker_env()),
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "ticketflower.cli",
+                    "worker",
+                    "--processes",
+                    "1",
+                    "--threads",
+                    "4",
+                ],
+                cwd=ROOT,
+                env=_worker_env(),
+            ),  # fmt: skip
             subprocess.Popen(
                 [sys.executable, "-m", "ticketflower.cli", "scheduler"],
                 cwd=ROOT,
@@ -194,10 +207,47 @@ def _worker_env(poll_ms: int = DEFAULT_POLL_MS) -> dict[str, str]:
     return env
 
 
+RESTART_DELAY_SECONDS = (1, 2, 5, 10, 30)
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
-    """Run Dramatiq workers on the broker named by REDIS_URL."""
+    """Run Dramatiq workers on the broker named by REDIS_URL, and keep them running: when
+    Dramatiq exits on its own (it does when one of its worker processes dies, kill -9
+    included), say so and start it again (docs/decision-nothing-lost.md)."""
     argv = _worker_argv(args.processes, args.threads)
-    return subprocess.call(argv, cwd=ROOT, env=_worker_env(args.poll_ms))
+    env = _worker_env(args.poll_ms)
+    stopping = False
+    child: subprocess.Popen | None = None
+
+    def stop(signum, frame):  # noqa: ARG001
+        nonlocal stopping
+        stopping = True
+        if child is not None and child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    restarts = 0
+    while True:
+        started = time.monotonic()
+        child = subprocess.Popen(argv, cwd=ROOT, env=env)
+        code = child.wait()
+        if stopping:
+            return 0
+        if time.monotonic() - started > 60:
+            restarts = 0  # it ran a while: start again at once
+        delay = RESTART_DELAY_SECONDS[min(restarts, len(RESTART_DELAY_SECONDS) - 1)]
+        print(
+            f"[ticketflower] the workers exited ({code}); starting them again in {delay} s",
+            file=sys.stderr,
+            flush=True,
+        )
+        restarts += 1
+        deadline = time.monotonic() + delay
+        while not stopping and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if stopping:
+            return 0
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
