@@ -64,7 +64,8 @@ class Host(Protocol):
 
     def action_settings(self) -> dict[str, Any]:
         """{"max_retries", "min_backoff_ms", "max_backoff_ms", "default_timeout",
-        "max_timeout", "allowed" (networks), "allow_all"}."""
+        "max_timeout", "allowed" (networks), "allow_all", "per_destination" (calls at
+        once to one destination; 0: no limit)}."""
         ...
 
 

@@ -11,11 +11,16 @@ ActionRetry for a retryable outcome until the last attempt, which fails the task
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
+from urllib.parse import urlsplit
 
 import dramatiq
 from dramatiq.middleware import CurrentMessage
+from dramatiq.rate_limits import ConcurrentRateLimiter
+from dramatiq.rate_limits.backends import RedisBackend
 
 from kernel.state import ACTIVE_STATUSES
 from plugins.host import OutputRefused, TaskNotActive, get_host
@@ -46,6 +51,24 @@ def run(event: TaskEvent, attempt: int) -> str:
         return "skipped: not active"
     task = context["task"]
     settings = host.action_settings()
+    timeout = min(
+        task.get("timeout_seconds") or settings["default_timeout"], settings["max_timeout"]
+    )
+    with destination_slot(task["action_url"], settings.get("per_destination", 0), timeout) as free:
+        if not free:
+            # Busy with others' calls (a slow or hanging endpoint): this instance waits its
+            # turn in the queue without costing an attempt, and other destinations go on.
+            requeue(event, BUSY_DELAY_MS)
+            return "waiting: destination busy"
+        return _call_in_slot(event, attempt, context, settings, timeout)
+
+
+def _call_in_slot(
+    event: TaskEvent, attempt: int, context: dict, settings: dict, timeout: float
+) -> str:
+    """The attempt itself, holding a slot of its destination."""
+    host = get_host()
+    task = context["task"]
     evaluator = default_evaluator()
     extra: dict[str, Any] = {"task_instance": event.task_instance_id, "ticket": context["ticket"]}
     headers: dict[str, str] = {}
@@ -59,9 +82,6 @@ def run(event: TaskEvent, attempt: int) -> str:
     except TransformError as exc:
         host.fail_task(event, f"input transform failed: {exc}")
         return "failed: input transform"
-    timeout = min(
-        task.get("timeout_seconds") or settings["default_timeout"], settings["max_timeout"]
-    )
     # Ours until the call, a back-off and a margin have passed: only then is the instance
     # handed to a worker again (this one died, or its message was lost).
     host.lease_task(event, timeout + settings["max_backoff_ms"] / 1000 + LEASE_MARGIN_SECONDS)
@@ -140,6 +160,52 @@ def run_action(payload: dict[str, Any]) -> None:
     result = run(event, _attempt())
     # DEBUG: one line per action would cost the workers more than a step's SQL.
     log.debug("action %s of %s: %s", event.task_instance_id, event.schema_name, result)
+
+
+BUSY_DELAY_MS = 1_000
+_limits: dict[str, Any] = {}
+
+
+@contextmanager
+def destination_slot(url: str, limit: int, timeout: float) -> Iterator[bool]:
+    """One of `limit` slots for calls to the URL's destination (scheme, host and port),
+    shared by every worker through the broker's Redis (Dramatiq's ConcurrentRateLimiter);
+    always granted with no limit or no Redis broker. The slot lapses after the call's
+    timeout and a margin, so a worker that died holding one does not block for ever."""
+    backend = _backend() if limit > 0 else None
+    if backend is None:
+        yield True
+        return
+    parts = urlsplit(url)
+    key = f"ticketflower:destination:{parts.scheme}://{parts.hostname}:{parts.port or ''}"
+    limiter = ConcurrentRateLimiter(
+        backend, key, limit=limit, ttl=int((timeout + LEASE_MARGIN_SECONDS) * 1000)
+    )
+    with limiter.acquire(raise_on_failure=False) as acquired:
+        yield acquired
+
+
+def _backend() -> Any:
+    broker = dramatiq.get_broker()
+    client = getattr(broker, "client", None)
+    if client is None:  # not a Redis broker (a unit test's StubBroker)
+        return None
+    if "backend" not in _limits or _limits["client"] is not client:
+        _limits.update(client=client, backend=RedisBackend(client=client))
+    return _limits["backend"]
+
+
+def requeue(event: TaskEvent, delay_ms: int) -> None:
+    """Send the instance to the queue again after `delay_ms`, as a new message (no retry
+    counted: waiting for a busy destination is not a failure)."""
+    settings = get_host().action_settings()
+    run_action.send_with_options(
+        args=(asdict(event),),
+        tenant_schema=event.schema_name,
+        delay=delay_ms,
+        min_backoff=settings["min_backoff_ms"],
+        max_backoff=settings["max_backoff_ms"],
+    )
 
 
 def enqueue(event: TaskEvent) -> None:

@@ -38,6 +38,7 @@ class PlatformHost(RunsHost):
             "max_timeout": settings.ACTION_MAX_TIMEOUT_SECONDS,
             "allowed": parse_networks(settings.ACTION_ALLOWED_NETWORKS),
             "allow_all": settings.ACTION_ALLOW_PRIVATE,
+            "per_destination": settings.ACTION_PER_DESTINATION,
         }
 
 
