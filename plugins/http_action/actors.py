@@ -31,7 +31,7 @@ from plugins.types import TaskEvent
 
 log = logging.getLogger("ticketflower.actions")
 CALLBACK_HEADER = "X-TicketFlower-Callback-URL"
-LEASE_MARGIN_SECONDS = 30
+LEASE_MARGIN_SECONDS = 10
 
 
 class ActionRetry(Exception):
@@ -82,9 +82,9 @@ def _call_in_slot(
     except TransformError as exc:
         host.fail_task(event, f"input transform failed: {exc}")
         return "failed: input transform"
-    # Ours until the call, a back-off and a margin have passed: only then is the instance
-    # handed to a worker again (this one died, or its message was lost).
-    host.lease_task(event, timeout + settings["max_backoff_ms"] / 1000 + LEASE_MARGIN_SECONDS)
+    # Ours until the call and a margin have passed: only then is the instance handed to a
+    # worker again (this one died, its message was lost, the database was down).
+    host.lease_task(event, timeout + LEASE_MARGIN_SECONDS)
     outcome = call(
         task["action_url"],
         body,
@@ -101,6 +101,11 @@ def _call_in_slot(
     )
     if outcome.kind == "retry":
         if attempt < settings["max_retries"]:
+            # Dramatiq tries again after a back-off of at most this: keep the lease till then.
+            backoff = min(
+                settings["max_backoff_ms"], settings["min_backoff_ms"] * 2 ** (attempt + 1)
+            )
+            host.lease_task(event, backoff / 1000 + timeout + LEASE_MARGIN_SECONDS)
             raise ActionRetry(outcome.message)
         host.fail_task(event, f"{outcome.message} (gave up after {attempt + 1} attempts)")
         return "failed: retries exhausted"
