@@ -157,3 +157,25 @@ def test_a_bad_filter_value_is_explained_not_a_500(alpha):
         "status: Select a valid choice" in text
         and "ticket_definition: Enter a whole number" in text
     )
+
+
+def test_a_task_page_says_why_an_action_is_still_waiting(alpha):
+    from django_tenants.utils import schema_context
+
+    from ticketflower.runs.models import TaskInstance
+
+    runner = Runner(alpha, install(alpha, simple_bundle()), "staff")
+    ticket = runner.submit({"amount": 2}).json()
+    review = ticket["tasks"][0]["id"]
+    runner.admin.post(f"/api/v1/tasks/{review}/complete/", {"output": {"approved": True}},
+                      format="json")  # fmt: skip
+    with schema_context(alpha.slug):
+        archive = TaskInstance.objects.get(task_definition__title="Archive")
+        assert archive.status == "PENDING" and archive.due_at is not None
+        TaskInstance.objects.filter(pk=archive.pk).update(
+            dispatches=2, last_failure="could not reach the workers: ConnectionError"
+        )
+    admin = login(alpha, "boss", "ticket_admin")
+    page = admin.get(f"/tasks/{archive.pk}/").content.decode()
+    assert "Handed to the workers 2 times; last: could not reach the workers" in page
+    assert "looked at again by " in page
