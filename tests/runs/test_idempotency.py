@@ -86,3 +86,23 @@ def test_concurrent_retries_with_one_key_create_one_ticket(committed_tenant):
     assert {code for code, _ in results} == {201}
     assert len({ticket for _, ticket in results}) == 1
     assert _tickets(committed_tenant) == 1
+
+
+def test_the_scheduler_drops_keys_older_than_a_day(alpha):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ticketflower.runs.models import IdempotentRequest
+    from ticketflower.runs.redelivery import sweep_company
+
+    workflow = install(alpha, simple_bundle())
+    clerk = alpha.client("clerk", "staff")
+    for key in ("old", "new"):
+        clerk.post("/api/v1/tickets/", _body(workflow), format="json", HTTP_IDEMPOTENCY_KEY=key)
+    with schema_context(alpha.slug):
+        IdempotentRequest.objects.filter(key="old").update(
+            created_at=timezone.now() - timedelta(days=2)
+        )
+        assert sweep_company()["keys_dropped"] == 1
+        assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["new"]

@@ -38,10 +38,18 @@ def backoff(dispatches: int) -> float:
     return float(min(first * 2 ** min(dispatches, 16), settings.REDELIVER_MAX_SECONDS))
 
 
+IDEMPOTENCY_KEYS_KEPT = timedelta(days=1)
+
+
 def sweep_company(now: Any = None) -> dict[str, int]:
-    """Sweep the current company's schema: {"redelivered": n, "expired": m}."""
+    """Sweep the current company's schema: {"redelivered", "expired", "keys_dropped"}."""
+    from ticketflower.runs.models import IdempotentRequest
+
     now = now or timezone.now()
     counts = {"redelivered": 0, "expired": 0}
+    # A client retries within minutes; a day-old key only takes room.
+    old = IdempotentRequest.objects.filter(created_at__lt=now - IDEMPOTENCY_KEYS_KEPT)
+    counts["keys_dropped"] = old.delete()[0]
     with transaction.atomic():
         due = list(
             TaskInstance.objects.select_for_update(skip_locked=True)
@@ -121,7 +129,7 @@ def sweep_all() -> dict[str, int]:
 
     from tenants.models import Company
 
-    totals = {"redelivered": 0, "expired": 0}
+    totals = {"redelivered": 0, "expired": 0, "keys_dropped": 0}
     with schema_context(get_public_schema_name()):
         schemas = list(Company.objects.values_list("schema_name", flat=True))
     for schema in schemas:
