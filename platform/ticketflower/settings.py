@@ -232,8 +232,9 @@ ACTION_MAX_TIMEOUT_SECONDS = 120
 # (comma-separated networks, e.g. "127.0.0.0/8") or all allowed (development only).
 ACTION_ALLOWED_NETWORKS = os.environ.get("TICKETFLOWER_ACTIONS_ALLOWED_NETWORKS", "")
 ACTION_ALLOW_PRIVATE = env_bool("TICKETFLOWER_ACTIONS_ALLOW_PRIVATE")
-# At most this many calls to one destination (scheme, host, port) at once across the
-# workers: a hanging endpoint holds that many threads, never all of them (0: no limit).
+# At most this many calls to one destination (scheme, host, port) at once in each worker
+# process (make run's has 4 threads): a hanging endpoint holds that many threads, never
+# all of them (0: no limit).
 ACTION_PER_DESTINATION = int(os.environ.get("TICKETFLOWER_ACTION_PER_DESTINATION", 2))
 ACTION_CALLBACK_TTL_SECONDS = int(os.environ.get("TICKETFLOWER_CALLBACK_TTL", 7 * 24 * 3600))
 ACTION_CALLBACK_URL_TEMPLATE = os.environ.get(

@@ -11,6 +11,7 @@ ActionRetry for a retryable outcome until the last attempt, which fails the task
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -19,8 +20,6 @@ from urllib.parse import urlsplit
 
 import dramatiq
 from dramatiq.middleware import CurrentMessage
-from dramatiq.rate_limits import ConcurrentRateLimiter
-from dramatiq.rate_limits.backends import RedisBackend
 
 from kernel.state import ACTIVE_STATUSES
 from plugins.host import OutputRefused, TaskNotActive, get_host
@@ -54,7 +53,7 @@ def run(event: TaskEvent, attempt: int) -> str:
     timeout = min(
         task.get("timeout_seconds") or settings["default_timeout"], settings["max_timeout"]
     )
-    with destination_slot(task["action_url"], settings.get("per_destination", 0), timeout) as free:
+    with destination_slot(task["action_url"], settings.get("per_destination", 0)) as free:
         if not free:
             # Busy with others' calls (a slow or hanging endpoint): this instance waits its
             # turn in the queue without costing an attempt, and other destinations go on.
@@ -167,37 +166,33 @@ def run_action(payload: dict[str, Any]) -> None:
     log.debug("action %s of %s: %s", event.task_instance_id, event.schema_name, result)
 
 
-BUSY_DELAY_MS = 1_000
-_limits: dict[str, Any] = {}
+BUSY_DELAY_MS = 200
+# How long a thread waits for a slot of a busy destination before it puts the instance
+# back in the queue: calls to a healthy endpoint free a slot within that; a hanging one
+# costs a waiting thread no more than this.
+SLOT_WAIT_SECONDS = 0.5
+_slots: dict[str, threading.BoundedSemaphore] = {}
+_slots_lock = threading.Lock()
 
 
 @contextmanager
-def destination_slot(url: str, limit: int, timeout: float) -> Iterator[bool]:
-    """One of `limit` slots for calls to the URL's destination (scheme, host and port),
-    shared by every worker through the broker's Redis (Dramatiq's ConcurrentRateLimiter);
-    always granted with no limit or no Redis broker. The slot lapses after the call's
-    timeout and a margin, so a worker that died holding one does not block for ever."""
-    backend = _backend() if limit > 0 else None
-    if backend is None:
+def destination_slot(url: str, limit: int) -> Iterator[bool]:
+    """One of `limit` slots of this worker process for calls to the URL's destination
+    (scheme, host and port); always granted with no limit. Per process, without a round
+    trip: a hanging endpoint holds at most `limit` of each process's threads."""
+    if limit <= 0:
         yield True
         return
     parts = urlsplit(url)
-    key = f"ticketflower:destination:{parts.scheme}://{parts.hostname}:{parts.port or ''}"
-    limiter = ConcurrentRateLimiter(
-        backend, key, limit=limit, ttl=int((timeout + LEASE_MARGIN_SECONDS) * 1000)
-    )
-    with limiter.acquire(raise_on_failure=False) as acquired:
+    key = f"{parts.scheme}://{parts.hostname}:{parts.port or ''}/{limit}"
+    with _slots_lock:
+        slot = _slots.setdefault(key, threading.BoundedSemaphore(limit))
+    acquired = slot.acquire(timeout=SLOT_WAIT_SECONDS)
+    try:
         yield acquired
-
-
-def _backend() -> Any:
-    broker = dramatiq.get_broker()
-    client = getattr(broker, "client", None)
-    if client is None:  # not a Redis broker (a unit test's StubBroker)
-        return None
-    if "backend" not in _limits or _limits["client"] is not client:
-        _limits.update(client=client, backend=RedisBackend(client=client))
-    return _limits["backend"]
+    finally:
+        if acquired:
+            slot.release()
 
 
 def requeue(event: TaskEvent, delay_ms: int) -> None:
