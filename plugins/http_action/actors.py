@@ -81,9 +81,6 @@ def _call_in_slot(
     except TransformError as exc:
         host.fail_task(event, f"input transform failed: {exc}")
         return "failed: input transform"
-    # Ours until the call and a margin have passed: only then is the instance handed to a
-    # worker again (this one died, its message was lost, the database was down).
-    host.lease_task(event, timeout + LEASE_MARGIN_SECONDS)
     outcome = call(
         task["action_url"],
         body,
