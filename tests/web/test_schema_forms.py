@@ -52,3 +52,19 @@ def test_existing_lines_are_shown_for_a_correction():
     form = SchemaForm(_order_schema(), initial={"items": [{"sku": "A", "qty": 1}]})
     first = form.groups[0].rows[0]
     assert [(name, value) for name, _, value in first] == [("items-0-sku", "A"), ("items-0-qty", 1)]
+
+
+def test_a_field_defined_by_reference_gets_the_control_of_what_it_refers_to():
+    from ticketflower.web.schema_forms import SchemaForm
+
+    schema = {
+        "type": "object",
+        "$defs": {"money": {"type": "number", "exclusiveMinimum": 0}},
+        "properties": {"amount": {"$ref": "#/$defs/money", "description": "In euros"}},
+        "required": ["amount"],
+    }
+    form = SchemaForm(schema, {"amount": "120.5"})
+    assert form.is_valid(), form.errors
+    assert form.values() == {"amount": 120.5}
+    assert form.fields["amount"].help_text == "In euros"
+    assert 'type="number"' in str(form["amount"])

@@ -128,7 +128,12 @@ class SchemaForm(forms.Form):
             sub = sub if isinstance(sub, dict) else {}
             group = _line_group(name, sub, schema, name in required)
             if group is None:
-                self.fields[name] = _field(name, sub, name in required)
+                # A field defined by reference ({"$ref": "#/$defs/money"}) is the control
+                # of what it refers to, with its own title and description on top.
+                own = {k: v for k, v in sub.items() if k != "$ref"}
+                self.fields[name] = _field(
+                    name, {**_resolved(sub, schema), **own}, name in required
+                )
             else:
                 self._lay_out(group)
                 self.groups.append(group)
