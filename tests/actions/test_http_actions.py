@@ -195,8 +195,8 @@ def test_duplicate_delivery_completes_once(committed_tenant, worker, copies):
     from django_tenants.utils import schema_context
 
     from plugins.http_action.actors import run_action
-    from ticketflower.actions.host import event_for
     from ticketflower.runs.models import TaskInstance
+    from ticketflower.runs.notifications import event_for
 
     with (
         LoopbackServer(slow(0.5, 200, {"total": 7})) as pricing,

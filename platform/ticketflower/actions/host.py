@@ -9,7 +9,6 @@ from django.conf import settings
 from plugins.types import TaskEvent
 from ticketflower.runs.host import PlatformHost as RunsHost
 from ticketflower.runs.host import in_schema
-from ticketflower.runs.models import TaskInstance
 
 
 class PlatformHost(RunsHost):
@@ -40,17 +39,3 @@ class PlatformHost(RunsHost):
             "allow_all": settings.ACTION_ALLOW_PRIVATE,
             "per_destination": settings.ACTION_PER_DESTINATION,
         }
-
-
-def event_for(task: TaskInstance) -> TaskEvent:
-    """The TaskEvent of a task instance row (in the current schema)."""
-    from django.db import connection
-
-    return TaskEvent(
-        schema_name=connection.schema_name,
-        task_instance_id=task.pk,
-        task_type=task.task_type,
-        task_title=task.task_definition.title,
-        workflow_instance_id=task.workflow_instance_id,
-        status=task.status,
-    )

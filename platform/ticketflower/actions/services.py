@@ -12,10 +12,10 @@ from rest_framework.exceptions import NotFound
 from kernel.state import ACTIVE_STATUSES
 from plugins.host import OutputRefused, get_host
 from plugins.manager import callback_output
-from ticketflower.actions.host import event_for
 from ticketflower.actions.models import ActionCallback
 from ticketflower.actions.tokens import token_hash
 from ticketflower.api.errors import Conflict, ProblemError
+from ticketflower.runs.notifications import event_for
 
 
 def do_accept_callback(token: str, body: Any, headers: dict[str, str]) -> dict[str, Any]:

@@ -41,13 +41,16 @@ def schedule(
         title = effect["task"]
         task_id = ids[effect["seq"]]
         pending.append(
-            (moment, _event(schema, task_id, types[title], title, instance, effect["status"]))
+            (moment, _event(schema, task_id, types[title], title, instance.pk, effect["status"]))
         )
     for task in created:
         if task.status in ACTIVE_STATUSES:
             title = titles[task.task_definition_id]
             pending.append(
-                ("started", _event(schema, task.pk, task.task_type, title, instance, task.status))
+                (
+                    "started",
+                    _event(schema, task.pk, task.task_type, title, instance.pk, task.status),
+                )
             )
     for moment, task_event in pending:
         # robust: a plugin's failure is logged and must not turn a committed step into a 500.
@@ -63,15 +66,23 @@ def _notifier(moment: str, task_event: TaskEvent) -> Callable[[], None]:
     return notify_plugins
 
 
+def event_for(task: TaskInstance) -> TaskEvent:
+    """The TaskEvent of a task instance row (in the current schema; its definition read)."""
+    return _event(
+        connection.schema_name, task.pk, task.task_type, task.task_definition.title,
+        task.workflow_instance_id, task.status,
+    )  # fmt: skip
+
+
 def _event(
-    schema: str, task_id: int, task_type: str, title: str, instance: WorkflowInstance, status: str
+    schema: str, task_id: int, task_type: str, title: str, instance: int, status: str
 ) -> TaskEvent:
     return TaskEvent(
         schema_name=schema,
         task_instance_id=task_id,
         task_type=task_type,
         task_title=title,
-        workflow_instance_id=instance.pk,
+        workflow_instance_id=instance,
         status=status,
     )
 

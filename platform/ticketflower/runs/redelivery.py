@@ -18,13 +18,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from plugins.manager import notify
-from plugins.types import TaskEvent
 from ticketflower.api.errors import Conflict
 from ticketflower.runs.models import TaskInstance, TaskStatus
+from ticketflower.runs.notifications import event_for
 
 log = logging.getLogger("ticketflower.scheduler")
 
@@ -72,14 +72,7 @@ def sweep_company(now: Any = None) -> dict[str, int]:
 def _hand_over(task: TaskInstance, now: Any) -> None:
     """Tell the task type's plugin again that the instance waits (it enqueues the work),
     and set when to look again; a broker that refuses is recorded, not raised."""
-    event = TaskEvent(
-        schema_name=connection.schema_name,
-        task_instance_id=task.pk,
-        task_type=task.task_type,
-        task_title=task.task_definition.title,
-        workflow_instance_id=task.workflow_instance_id,
-        status=task.status,
-    )
+    event = event_for(task)
     waited = (now - (task.started_at or task.created_at)).total_seconds()
     task.last_failure = f"not done {waited:.0f} s after it was handed to the workers: sent again"
     try:
