@@ -119,3 +119,31 @@ def test_an_async_action_without_a_callback_fails_at_its_deadline(committed_tena
     assert ship.due_at is None
     errors = history(committed_tenant, ticket)["errors"]
     assert [e["type"] for e in errors if "no callback" in e["message"]] == ["TASK_UPDATE"]
+
+
+def test_work_that_keeps_waiting_becomes_a_ticket_error_once(committed_tenant, settings):
+    """No worker at all: each sweep hands the action over again; at the third, the ticket
+    admins' queue gets one error saying why it waits."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ticketflower.runs.models import TicketError
+    from ticketflower.runs.redelivery import REPORT_AFTER_DISPATCHES, sweep_company
+
+    with LoopbackServer(answer(200, {"total": 1})) as pricing:
+        workflow = install(committed_tenant, order_bundle(pricing.url, pricing.url))
+        ticket = submit(committed_tenant, workflow, [{"sku": "W"}])
+    try:
+        with schema_context(committed_tenant.slug):
+            later = timezone.now()
+            for sweep in range(REPORT_AFTER_DISPATCHES + 2):
+                later += timedelta(hours=1)
+                assert sweep_company(later)["redelivered"] == 1
+                reported = TicketError.objects.filter(ticket_id=ticket).count()
+                assert reported == (1 if sweep + 1 >= REPORT_AFTER_DISPATCHES else 0)
+            error = TicketError.objects.get(ticket_id=ticket)
+        assert error.error_type == "TASK_UPDATE" and error.task_instance.status == "PENDING"
+        assert error.error_message.startswith("still waiting after 3 hand-overs")
+    finally:
+        redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()  # the messages nobody ran

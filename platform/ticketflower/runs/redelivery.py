@@ -29,6 +29,8 @@ from ticketflower.runs.notifications import event_for
 log = logging.getLogger("ticketflower.scheduler")
 
 BATCH = 200
+# After this many hand-overs without the work done, a ticket error says so.
+REPORT_AFTER_DISPATCHES = 3
 
 
 def backoff(dispatches: int) -> float:
@@ -83,6 +85,28 @@ def _hand_over(task: TaskInstance, now: Any) -> None:
     task.dispatches += 1
     task.due_at = now + timedelta(seconds=backoff(task.dispatches))
     task.save(update_fields=["last_failure", "dispatches", "due_at", "updated_at"])
+    if task.dispatches == REPORT_AFTER_DISPATCHES:
+        _report_waiting(task)
+
+
+def _report_waiting(task: TaskInstance) -> None:
+    """Work that keeps waiting becomes a ticket error once, so that it shows in the
+    ticket admins' queue with why it waits (it is still handed over by itself)."""
+    from ticketflower.runs.models import ErrorType, TicketError, TicketInstance
+
+    ticket = TicketInstance.objects.filter(workflow_instance_id=task.workflow_instance_id).first()
+    if ticket is None:
+        return
+    TicketError.objects.create(
+        ticket=ticket,
+        task_instance=task,
+        task_definition_id=task.task_definition_id,
+        error_type=ErrorType.TASK_UPDATE,
+        error_message=(
+            f"still waiting after {task.dispatches} hand-overs to the workers "
+            f"(last: {task.last_failure}); it is handed over again by itself, or retry it"
+        ),
+    )
 
 
 def hand_over_now(task: TaskInstance) -> None:
