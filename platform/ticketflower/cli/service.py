@@ -258,8 +258,9 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 
     from django.conf import settings
     from django.db import connection
+    from django.utils import timezone
 
-    from ticketflower.runs.redelivery import sweep_all
+    from ticketflower.runs.redelivery import BrokerWatch, sweep_all
 
     logging.basicConfig(level=logging.INFO, format="[scheduler] %(message)s")
     interval = args.interval or settings.SCHEDULER_INTERVAL_SECONDS
@@ -270,10 +271,18 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
         stopping = True
 
     signal.signal(signal.SIGTERM, stop)
+    broker = BrokerWatch(settings.REDIS_URL)
+    lost_before, lost_until = None, 0.0
     try:
         while not stopping:
             try:
-                totals = sweep_all()
+                if broker.restarted():
+                    logging.info("the broker restarted: every waiting action is sent again")
+                    # Until every company's backlog is handed over (a batch per sweep).
+                    lost_before, lost_until = timezone.now(), time.monotonic() + 300
+                if time.monotonic() > lost_until:
+                    lost_before = None
+                totals = sweep_all(lost_before=lost_before)
                 if any(totals.values()):
                     logging.info("%s", totals)
             except Exception as exc:  # the database down: try again next time

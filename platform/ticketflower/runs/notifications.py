@@ -93,6 +93,29 @@ def _notify(moment: str, task_event: TaskEvent) -> None:
         from django_tenants.utils import schema_context
 
         with schema_context(task_event.schema_name):
-            notify(moment, task_event)
+            _notify_here(moment, task_event)
         return
-    notify(moment, task_event)
+    _notify_here(moment, task_event)
+
+
+def _notify_here(moment: str, task_event: TaskEvent) -> None:
+    try:
+        notify(moment, task_event)
+    except Exception as exc:
+        if moment == "started":
+            _due_now(task_event, exc)
+        raise
+
+
+def _due_now(task_event: TaskEvent, exc: Exception) -> None:
+    """The work could not be handed to the workers (the broker unreachable): the row
+    says so and is due at once, so the scheduler's next sweep hands it over, instead of
+    after the usual wait for a message that was never sent."""
+    from django.utils import timezone
+
+    TaskInstance.objects.filter(
+        pk=task_event.task_instance_id, status=TaskStatus.PENDING, due_at__isnull=False
+    ).update(
+        due_at=timezone.now(),
+        last_failure=f"could not reach the workers: {type(exc).__name__}: {exc}"[:1000],
+    )

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from plugins.manager import notify
@@ -43,8 +44,12 @@ def backoff(dispatches: int) -> float:
 IDEMPOTENCY_KEYS_KEPT = timedelta(days=1)
 
 
-def sweep_company(now: Any = None) -> dict[str, int]:
-    """Sweep the current company's schema: {"redelivered", "expired", "keys_dropped"}."""
+def sweep_company(now: Any = None, *, lost_before: Any = None) -> dict[str, int]:
+    """Sweep the current company's schema: {"redelivered", "expired", "keys_dropped"}.
+
+    `lost_before`: the broker came back empty at that time, so every message it held is
+    gone; an action waiting since before then is handed over at once rather than when
+    its due time comes (batch by batch, over as many sweeps as it takes)."""
     from ticketflower.runs.models import IdempotentRequest
 
     now = now or timezone.now()
@@ -52,41 +57,53 @@ def sweep_company(now: Any = None) -> dict[str, int]:
     # A client retries within minutes; a day-old key only takes room.
     old = IdempotentRequest.objects.filter(created_at__lt=now - IDEMPOTENCY_KEYS_KEPT)
     counts["keys_dropped"] = old.delete()[0]
-    with transaction.atomic():
-        due = list(
-            TaskInstance.objects.select_for_update(skip_locked=True)
-            .filter(due_at__lte=now, status__in=[TaskStatus.PENDING, TaskStatus.IN_PROGRESS])
-            .select_related("task_definition")
-            .order_by("due_at")[:BATCH]
+    waiting = TaskInstance.objects.select_for_update(skip_locked=True).filter(
+        status__in=[TaskStatus.PENDING, TaskStatus.IN_PROGRESS]
+    )
+    if lost_before is not None:
+        waiting = waiting.filter(
+            Q(due_at__lte=now)
+            | Q(status=TaskStatus.PENDING, due_at__isnull=False, updated_at__lt=lost_before)
         )
+    else:
+        waiting = waiting.filter(due_at__lte=now)
+    with transaction.atomic():
+        due = list(waiting.select_related("task_definition").order_by("due_at")[:BATCH])
         expired = []
         for task in due:
             if task.status == TaskStatus.IN_PROGRESS:
-                expired.append(task)
+                if task.due_at <= now:
+                    expired.append(task)
                 continue
+            if not _hand_over(task, now):
+                break  # the broker is unreachable: the rest stay due for the next sweep
             counts["redelivered"] += 1
-            _hand_over(task, now)
     for task in expired:
         counts["expired"] += _expire(task)
     return counts
 
 
-def _hand_over(task: TaskInstance, now: Any) -> None:
+def _hand_over(task: TaskInstance, now: Any) -> bool:
     """Tell the task type's plugin again that the instance waits (it enqueues the work),
-    and set when to look again; a broker that refuses is recorded, not raised."""
+    and set when to look again. False if the broker refused: recorded, not raised, and
+    the instance stays due (an outage is not the work's fault: no hand-over counted)."""
     event = event_for(task)
     waited = (now - (task.started_at or task.created_at)).total_seconds()
-    task.last_failure = f"not done {waited:.0f} s after it was handed to the workers: sent again"
     try:
         notify("started", event)
     except Exception as exc:  # the broker down: the next sweep tries again
-        task.last_failure = f"could not reach the workers: {type(exc).__name__}: {exc}"
-        log.warning("task instance %s of %s: %s", task.pk, event.schema_name, task.last_failure)
+        failure = f"could not reach the workers: {type(exc).__name__}: {exc}"
+        log.warning("task instance %s of %s: %s", task.pk, event.schema_name, failure)
+        # Due now, whatever brought it here; `updated_at` untouched (it dates the send).
+        TaskInstance.objects.filter(pk=task.pk).update(last_failure=failure, due_at=now)
+        return False
+    task.last_failure = f"not done {waited:.0f} s after it was handed to the workers: sent again"
     task.dispatches += 1
     task.due_at = now + timedelta(seconds=backoff(task.dispatches))
     task.save(update_fields=["last_failure", "dispatches", "due_at", "updated_at"])
     if task.dispatches == REPORT_AFTER_DISPATCHES:
         _report_waiting(task)
+    return True
 
 
 def _report_waiting(task: TaskInstance) -> None:
@@ -140,7 +157,7 @@ def _expire(task: TaskInstance) -> int:
     return 1
 
 
-def sweep_all() -> dict[str, int]:
+def sweep_all(*, lost_before: Any = None) -> dict[str, int]:
     """Sweep every company; returns the totals."""
     from django_tenants.utils import get_public_schema_name, schema_context
 
@@ -154,8 +171,28 @@ def sweep_all() -> dict[str, int]:
             continue
         try:
             with schema_context(schema):
-                for key, value in sweep_company().items():
+                for key, value in sweep_company(lost_before=lost_before).items():
                     totals[key] += value
         except Exception:
             log.exception("the sweep of %s failed; the next one tries again", schema)
     return totals
+
+
+class BrokerWatch:
+    """Tells when the broker restarted since the last look (its `run_id` changed): an
+    in-memory Redis that comes back has lost every message it held."""
+
+    def __init__(self, url: str):
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.run_id: str | None = None
+
+    def restarted(self) -> bool:
+        """True once after each restart seen; False while unreachable or unchanged."""
+        try:
+            run_id = self.client.info("server").get("run_id")
+        except Exception:
+            return False  # unreachable: its return is what counts
+        seen, self.run_id = self.run_id, run_id
+        return seen is not None and run_id != seen
