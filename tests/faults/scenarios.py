@@ -27,7 +27,7 @@ class Played:
     answers: dict[str, int]
     refusals: list[str]
     tickets_created: int
-    recovery_seconds: float  # from the part's return until nothing is stuck
+    recovery_seconds: float  # from the part's return until its backlog had ended
     extra: dict[str, Any] = field(default_factory=dict)
     load: Load | None = None
 
@@ -113,10 +113,11 @@ def play(stack: Stack, name: str, count: int, seconds: float, settle_timeout: fl
     with Load(stack, list(fault.kinds), count, seconds, prefix=prefix) as load:
         time.sleep(seconds / 3)
         fault.strike(stack, extra)
-        back = time.monotonic()
+        back, back_wall = time.monotonic(), time.time()
     extra["load ended s after the part's return"] = round(time.monotonic() - back, 1)
     outcome, _ = stack.settle(load.keys, settle_timeout)
-    recovery = time.monotonic() - back
+    extra["all ended s after the part's return"] = round(time.monotonic() - back, 1)
+    recovery = stack.backlog_cleared(load.keys, back_wall)
     created = stack.outcome({}).tickets_total - before
     if "hang" in extra:
         extra["others during the hang"] = stack.done_during(load.keys, *extra.pop("hang"))

@@ -353,6 +353,23 @@ class Stack:
             ).fetchone()
         return f"{done}/{submitted}"
 
+    def backlog_cleared(self, keys: dict[str, int], back: float) -> float:
+        """Seconds from `back` (epoch) until the last of the tickets submitted before it
+        had ended (0 when they all had ended before): how long the fault's backlog took."""
+        with psycopg.connect(_libpq(self.database_url), autocommit=True) as db:
+            db.execute(f"SET search_path TO {SLUG}")
+            (last,) = db.execute(
+                """
+                SELECT extract(epoch FROM max(greatest(w.updated_at, e.created_at)))
+                  FROM runs_ticketinstance t
+                  JOIN runs_workflowinstance w ON w.id = t.workflow_instance_id
+                  LEFT JOIN runs_ticketerror e ON e.ticket_id = t.id
+                 WHERE t.id = ANY(%s) AND t.created_at <= to_timestamp(%s)
+                """,
+                [list(keys.values()), back],
+            ).fetchone()
+        return max(0.0, float(last or back) - back)
+
     def errors(self, keys: dict[str, int]) -> list[tuple[int, str, str]]:
         """(ticket, type, message) of every ticket error of the tickets of `keys`."""
         with psycopg.connect(_libpq(self.database_url), autocommit=True) as db:
