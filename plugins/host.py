@@ -62,6 +62,11 @@ class Host(Protocol):
         `run` of its task context)."""
         ...
 
+    def record_call(self, event: TaskEvent, outcome: str, seconds: float) -> None:
+        """Count one outbound call of an action for the metrics: `outcome` is "ok",
+        "retry" (a timeout, a connection error, a 5xx) or "fail" (the call's own refusal)."""
+        ...
+
     def action_settings(self) -> dict[str, Any]:
         """{"max_retries", "min_backoff_ms", "max_backoff_ms", "default_timeout",
         "max_timeout", "allowed" (networks), "allow_all", "per_destination" (calls at

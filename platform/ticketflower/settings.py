@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from ticketflower.observability.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent  # the repository root
 DATA_DIR = Path(os.environ.get("TICKETFLOWER_DATA_DIR", BASE_DIR / ".data"))
 
@@ -72,6 +74,7 @@ SHARED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc's files, served locally
     "ticketflower.web",  # the web app's templates and static files (no models)
+    "ticketflower.observability",  # structured logs, metrics (no models)
 ]
 # Auth, sessions and tokens live in every tenant schema too: a credential of one
 # company means nothing in another (docs/decision-tenant-cloning.md).
@@ -99,6 +102,9 @@ ROOT_URLCONF = "ticketflower.urls"
 MIDDLEWARE = [
     # /healthz and /readyz on every host, before anything needs the database.
     "ticketflower.api.health.HealthMiddleware",
+    # A request id for every log line and error body, the request's log line and
+    # metrics, and /metrics (for a scraper holding TICKETFLOWER_METRICS_TOKEN).
+    "ticketflower.observability.middleware.RequestObservedMiddleware",
     # Static files on every host, before any tenant lookup, in production too (the
     # browsable API's and the docs' assets ship with the code: nothing from a CDN).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -159,6 +165,14 @@ X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEV)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEV)
+# Behind a TLS-terminating proxy (docs/deploy.md): it says the scheme in
+# X-Forwarded-Proto; plain HTTP is redirected and browsers told to stay on HTTPS.
+if env_bool("TICKETFLOWER_HTTPS"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("TICKETFLOWER_HSTS_SECONDS", 365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("TICKETFLOWER_HSTS_PRELOAD", True)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -252,15 +266,7 @@ BROKER_HEARTBEAT_TIMEOUT_MS = int(os.environ.get("TICKETFLOWER_BROKER_HEARTBEAT_
 # How many broker commands in a million run that maintenance (Dramatiq's default: 1,000).
 BROKER_MAINTENANCE_CHANCE = int(os.environ.get("TICKETFLOWER_BROKER_MAINTENANCE_CHANCE", 1_000))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # httpx logs every request at INFO: one line per action on the workers' log pipe.
-        "httpx": {"level": "WARNING"},
-        "httpcore": {"level": "WARNING"},
-    },
-}
+# JSON lines in production, readable lines under DEBUG (TICKETFLOWER_LOG_FORMAT overrides).
+LOGGING = logging_config(os.environ.get("LOG_LEVEL", "INFO"))
+# A scraper sends `Authorization: Bearer TOKEN` to /metrics; unset, /metrics is not found.
+METRICS_TOKEN = os.environ.get("TICKETFLOWER_METRICS_TOKEN", "")

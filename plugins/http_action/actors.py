@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -81,6 +82,7 @@ def _call_in_slot(
     except TransformError as exc:
         host.fail_task(event, f"input transform failed: {exc}")
         return "failed: input transform"
+    started = time.monotonic()
     outcome = call(
         task["action_url"],
         body,
@@ -95,6 +97,7 @@ def _call_in_slot(
         allow_all=settings["allow_all"],
         extra_headers=headers,
     )
+    host.record_call(event, outcome.kind, time.monotonic() - started)
     if outcome.kind == "retry":
         if attempt < settings["max_retries"]:
             # Dramatiq tries again after a back-off of at most this: keep the lease till then.

@@ -10,7 +10,7 @@ def admin_client(alpha):
 
 
 def assert_shape(body):
-    assert set(body) == {"type", "detail", "errors"}
+    assert set(body) == {"type", "detail", "errors", "request_id"}
     assert body["errors"], "at least one problem"
     for problem in body["errors"]:
         assert set(problem) == {"pointer", "message"}

@@ -49,7 +49,7 @@ def test_nasty_bodies_never_500(designer, imported, method, url, raw, content_ty
     assert answer.status_code < 500
     if answer.status_code >= 400:
         body = answer.json()
-        assert set(body) == {"type", "detail", "errors"}
+        assert set(body) == {"type", "detail", "errors", "request_id"}
         assert all(set(e) == {"pointer", "message"} for e in body["errors"])
 
 

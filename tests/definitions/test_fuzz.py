@@ -54,7 +54,7 @@ def _check(answer):
     assert answer.status_code < 500
     if answer.status_code >= 400:
         body = answer.json()
-        assert set(body) == {"type", "detail", "errors"}
+        assert set(body) == {"type", "detail", "errors", "request_id"}
         assert body["errors"]
 
 

@@ -26,6 +26,11 @@ class PlatformHost(RunsHost):
         with in_schema(event.schema_name):
             return issue_callback(event.task_instance_id, run)
 
+    def record_call(self, event: TaskEvent, outcome: str, seconds: float) -> None:
+        from ticketflower.observability.metrics import ACTION_CALLS
+
+        ACTION_CALLS.labels(event.task_type, outcome).observe(seconds)
+
     def action_settings(self) -> dict[str, Any]:
         from plugins.http_action.destinations import parse_networks
 

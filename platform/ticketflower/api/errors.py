@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import structlog
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -106,8 +107,12 @@ class RequestTooLarge(ProblemError):
 
 
 def error_body(type: str, detail: str, problems: list[dict[str, str]]) -> dict[str, Any]:
-    """The JSON body of every error answer."""
-    return {"type": type, "detail": detail, "errors": problems}
+    """The JSON body of every error answer; `request_id` names the log lines of the request."""
+    body: dict[str, Any] = {"type": type, "detail": detail, "errors": problems}
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    if request_id:
+        body["request_id"] = request_id
+    return body
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -17,6 +17,10 @@ ERROR_COMPONENT = {
             "type": "array",
             "items": {"$ref": "#/components/schemas/ErrorProblem"},
         },
+        "request_id": {
+            "type": "string",
+            "description": "The request's id (also in the X-Request-ID header and the logs).",
+        },
     },
     "required": ["type", "detail", "errors"],
 }

@@ -11,6 +11,7 @@ import argparse
 import getpass
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -56,11 +57,38 @@ def apply_run_defaults(port: int, environ: MutableMapping[str, str]) -> None:
     environ.setdefault("TICKETFLOWER_ACTIONS_ALLOWED_NETWORKS", "127.0.0.1/32")
 
 
+def metrics_dir(environ: MutableMapping[str, str]) -> str:
+    """Where this host's processes write their metrics (prometheus-client's multiprocess
+    mode): PROMETHEUS_MULTIPROC_DIR, else `metrics/` of the data directory."""
+    directory = environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(_data_dir() / "metrics"))
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the API and the web app with gunicorn (production; ticketflower/gunicorn_conf.py).
+    The database must be migrated (`ticketflower migrate`); nothing else is started."""
+    metrics_dir(os.environ)
+    env = _worker_env()
+    argv = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "ticketflower.wsgi:application",
+        "--config", "python:ticketflower.gunicorn_conf",
+        *(["--bind", args.bind] if args.bind else []),
+        *(["--workers", str(args.workers)] if args.workers else []),
+    ]  # fmt: skip
+    os.execve(argv[0], argv, env)  # gunicorn becomes this process (systemd watches it)
+    return 0  # not reached
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Set up and start everything: database, Redis, migrations, demo tenant, worker, server."""
     from ticketflower.devservers import services
 
     apply_run_defaults(args.port, os.environ)
+    # A fresh start: last run's samples (of processes long gone) are not today's.
+    shutil.rmtree(metrics_dir(os.environ), ignore_errors=True)
+    metrics_dir(os.environ)
     _start_demo_stand_ins(os.environ["TICKETFLOWER_DEMO_ACTIONS_URL"])
     with services(_data_dir()) as env:
         os.environ.update(env)
@@ -215,7 +243,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     Dramatiq exits on its own (it does when one of its worker processes dies, kill -9
     included), say so and start it again (docs/decision-nothing-lost.md)."""
     argv = _worker_argv(args.processes, args.threads)
+    directory = metrics_dir(os.environ)
     env = _worker_env(args.poll_ms)
+    if args.metrics_port:
+        _serve_worker_metrics(args.metrics_port, directory)
     stopping = False
     child: subprocess.Popen | None = None
 
@@ -248,6 +279,18 @@ def cmd_worker(args: argparse.Namespace) -> int:
             time.sleep(0.1)
         if stopping:
             return 0
+
+
+def _serve_worker_metrics(port: int, directory: str) -> None:
+    """The workers' metrics on their own listener (a host without the web processes), for
+    the scrapers of the host's network only (TICKETFLOWER_METRICS_ADDRESS, 127.0.0.1)."""
+    from prometheus_client import CollectorRegistry, start_http_server
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=directory)
+    address = os.environ.get("TICKETFLOWER_METRICS_ADDRESS", "127.0.0.1")
+    start_http_server(port, addr=address, registry=registry)
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
@@ -420,7 +463,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--poll-ms", type=int, default=DEFAULT_POLL_MS,
         help="longest idle poll of a queue, in ms (lower: less latency, more Redis calls)",
     )  # fmt: skip
+    p.add_argument(
+        "--metrics-port", type=int, default=0,
+        help="serve the workers' Prometheus metrics on this port (0: only through /metrics)",
+    )  # fmt: skip
     p.set_defaults(handler=cmd_worker)
+
+    p = sub.add_parser("serve", help="serve the API and web app with gunicorn (production)")
+    p.add_argument("--bind", help="address:port (default TICKETFLOWER_BIND or 127.0.0.1:8000)")
+    p.add_argument("--workers", type=int, default=0, help="gunicorn workers (default 2×cores+1)")
+    p.set_defaults(handler=cmd_serve)
 
     p = sub.add_parser("migrate", help="migrate every schema and the tenant template")
     p.set_defaults(handler=cmd_migrate)

@@ -14,6 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from kernel.state import ACTIVE_STATUSES
+from ticketflower.observability import metrics
 from ticketflower.postgresql import rows as sql_rows
 from ticketflower.runs import notifications
 from ticketflower.runs.compiled import Compiled
@@ -74,6 +75,7 @@ def apply(
             errors.append(effect)
         elif kind == "workflow_status":
             instance.status = effect["status"]
+            metrics.WORKFLOW_STATUS.labels(effect["status"]).inc()
             if effect["completion"] is not None:
                 instance.completion_id = comp.completion_ids[effect["completion"]]
     instance.state = state

@@ -8,6 +8,7 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import CurrentMessage
 
+from ticketflower.observability.workers import WorkerObservedMiddleware
 from ticketflower.workers.tenancy import TenantMiddleware
 
 
@@ -25,6 +26,8 @@ def configure_broker(broker: dramatiq.Broker | None = None) -> dramatiq.Broker:
         broker.add_middleware(TenantMiddleware())
     if not any(isinstance(m, CurrentMessage) for m in broker.middleware):
         broker.add_middleware(CurrentMessage())
+    if not any(isinstance(m, WorkerObservedMiddleware) for m in broker.middleware):
+        broker.add_middleware(WorkerObservedMiddleware())
     dramatiq.set_broker(broker)
     return broker
 
