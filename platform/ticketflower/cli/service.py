@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import MutableMapping
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[3]
 DEMO_SLUG = "demo"
@@ -385,6 +386,42 @@ def cmd_tenant_ensure_demo(args: argparse.Namespace) -> int:  # noqa: ARG001
     return 0
 
 
+def cmd_tenant_export(args: argparse.Namespace) -> int:
+    """Write one company's definitions, tickets, runs, errors, users and files to a zip."""
+    _django()
+    from ticketflower.companies.provisioning import ProvisioningError
+    from ticketflower.companies.transfer import export_company
+
+    try:
+        counts = export_company(args.slug, Path(args.file))
+    except ProvisioningError as exc:
+        return _refused(exc)
+    print(f"exported {args.slug} to {args.file}: {counts['rows']} rows, {counts['files']} files")
+    return 0
+
+
+def cmd_tenant_import(args: argparse.Namespace) -> int:
+    """Create a company from an export (its own slug, or --slug)."""
+    _django()
+    from ticketflower.companies.provisioning import ProvisioningError
+    from ticketflower.companies.transfer import import_company
+
+    try:
+        done = import_company(Path(args.file), slug=args.slug, domain=args.domain)
+    except ProvisioningError as exc:
+        return _refused(exc)
+    print(
+        f"imported {done['slug']} at {done['domain']}: {done['rows']} rows, {done['files']} files"
+    )
+    return 0
+
+
+def _refused(exc: Any) -> int:
+    for pointer, message in exc.problems:
+        print(f"error: {pointer.lstrip('/') or 'request'}: {message}", file=sys.stderr)
+    return 1
+
+
 def cmd_tenant_delete(args: argparse.Namespace) -> int:
     """Drop a company's schema; needs --confirm SLUG."""
     _django()
@@ -491,6 +528,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("slug")
     p.add_argument("--confirm", help="repeat the slug to confirm")
     p.set_defaults(handler=cmd_tenant_delete)
+    p = tenant.add_parser("export", help="write one company's data to a file (zip)")
+    p.add_argument("slug")
+    p.add_argument("file")
+    p.set_defaults(handler=cmd_tenant_export)
+    p = tenant.add_parser("import", help="create a company from an export")
+    p.add_argument("file")
+    p.add_argument("--slug", help="import under another slug (default: the exported one)")
+    p.add_argument("--domain", help="host name (default: SLUG.<base domain>)")
+    p.set_defaults(handler=cmd_tenant_import)
     p = tenant.add_parser("list", help="list companies")
     p.set_defaults(handler=cmd_tenant_list)
     p = tenant.add_parser("ensure-demo", help="create the demo company (development)")
