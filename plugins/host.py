@@ -49,6 +49,11 @@ class Host(Protocol):
         each attempt): it is handed over again only if that passes with nothing done."""
         ...
 
+    def renew_leases(self, events: list[TaskEvent], seconds: float) -> None:
+        """Keep active instances whose calls are still in flight for `seconds` more (no
+        dispatch counted; one statement per company)."""
+        ...
+
     def complete_later(self, event: TaskEvent, output: dict[str, Any]) -> None:
         """Complete the instance on a worker, after the current transaction commits."""
         ...

@@ -257,7 +257,7 @@ ACTION_CALLBACK_URL_TEMPLATE = os.environ.get(
 # Nothing lost (docs/decision-nothing-lost.md): an action not done within this many
 # seconds of being handed to the workers (a lost message, a dead worker, the broker or the
 # database down) is handed over again by the scheduler, with a capped exponential back-off.
-REDELIVER_AFTER_SECONDS = int(os.environ.get("TICKETFLOWER_REDELIVER_AFTER", 30))
+REDELIVER_AFTER_SECONDS = int(os.environ.get("TICKETFLOWER_REDELIVER_AFTER", 15))
 REDELIVER_MAX_SECONDS = int(os.environ.get("TICKETFLOWER_REDELIVER_MAX", 600))
 SCHEDULER_INTERVAL_SECONDS = float(os.environ.get("TICKETFLOWER_SCHEDULER_INTERVAL", 5))
 # Dramatiq's Redis broker: a worker that dies (kill -9) has its messages re-delivered

@@ -24,6 +24,7 @@ from dramatiq.middleware import CurrentMessage
 
 from kernel.state import ACTIVE_STATUSES
 from plugins.host import OutputRefused, TaskNotActive, get_host
+from plugins.http_action import leases
 from plugins.http_action.calls import call
 from plugins.http_action.transforms import TransformError, input_body, output_values
 from plugins.manager import default_evaluator
@@ -83,20 +84,22 @@ def _call_in_slot(
         host.fail_task(event, f"input transform failed: {exc}")
         return "failed: input transform"
     started = time.monotonic()
-    outcome = call(
-        task["action_url"],
-        body,
-        secret=host.signing_secret(event),
-        # One key per run of the instance: redeliveries share it, an admin's retry does not.
-        idempotency_key=(
-            f"{event.schema_name}:{event.workflow_instance_id}:{event.task_instance_id}"
-            f":{context['run']}"
-        ),
-        timeout=timeout,
-        allowed=settings["allowed"],
-        allow_all=settings["allow_all"],
-        extra_headers=headers,
-    )
+    with leases.held(event):
+        outcome = call(
+            task["action_url"],
+            body,
+            secret=host.signing_secret(event),
+            # One key per run of the instance: redeliveries share it, an admin's retry
+            # does not.
+            idempotency_key=(
+                f"{event.schema_name}:{event.workflow_instance_id}:{event.task_instance_id}"
+                f":{context['run']}"
+            ),
+            timeout=timeout,
+            allowed=settings["allowed"],
+            allow_all=settings["allow_all"],
+            extra_headers=headers,
+        )
     host.record_call(event, outcome.kind, time.monotonic() - started)
     if outcome.kind == "retry":
         if attempt < settings["max_retries"]:

@@ -147,3 +147,47 @@ def test_work_that_keeps_waiting_becomes_a_ticket_error_once(committed_tenant, s
         assert error.error_message.startswith("still waiting after 3 hand-overs")
     finally:
         redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()  # the messages nobody ran
+
+
+def test_a_long_call_keeps_its_lease_and_is_not_handed_over_again(
+    committed_tenant, fast_env, settings
+):
+    """A call that outlasts the hand-over delay (4 s here) has its lease renewed while in
+    flight: the scheduler leaves it alone, and the endpoint is called once."""
+    import threading
+    import time
+
+    calls: list[float] = []
+    release = threading.Event()
+
+    def slow_pricing(n, path, body, headers):
+        calls.append(time.monotonic())
+        release.wait(15)
+        return 200, {"total": 10}
+
+    with LoopbackServer(slow_pricing) as pricing, LoopbackServer(answer(202, {})) as warehouse:
+        workflow = install(committed_tenant, order_bundle(pricing.url, warehouse.url, timeout=20))
+        env = {**fast_env, "TICKETFLOWER_REDELIVER_AFTER": "4"}
+        settings.REDELIVER_AFTER_SECONDS = 4  # the submission, in this process, writes due_at
+        worker = Worker(env).start()
+        scheduler = Scheduler(env)
+        try:
+            # Handed over at once (the workers are up): only the call is long.
+            log = fast_env["WORKER_LOG"]
+            wait_for(lambda: "ready for action" in open(log, errors="replace").read(), 60)
+            ticket = submit(committed_tenant, workflow, [{"sku": "L"}])
+            wait_for(lambda: calls, timeout=30)
+            time.sleep(10)  # two and a half hand-over delays, five lease renewals
+            (quote,) = _tasks(committed_tenant, "Quote")
+            from django.utils import timezone
+
+            assert quote.status == "PENDING" and quote.due_at > timezone.now()
+            release.set()
+            wait_for(lambda: _tasks(committed_tenant, "Quote")[0].status == "COMPLETED", 30)
+        finally:
+            release.set()
+            scheduler.stop()
+            worker.stop()
+    assert len(calls) == 1
+    assert _tasks(committed_tenant, "Quote")[0].dispatches == 0
+    assert history(committed_tenant, ticket)["status"] != "NOT_STARTED"

@@ -127,6 +127,16 @@ class PlatformHost:
                 dispatches=F("dispatches") + 1,
             )
 
+    def renew_leases(self, events: list[TaskEvent], seconds: float) -> None:
+        by_schema: dict[str, list[int]] = {}
+        for event in events:
+            by_schema.setdefault(event.schema_name, []).append(event.task_instance_id)
+        for schema, ids in by_schema.items():
+            with in_schema(schema):
+                TaskInstance.objects.filter(pk__in=ids, status__in=ACTIVE_TASK_STATUSES).update(
+                    due_at=timezone.now() + timedelta(seconds=seconds)
+                )
+
     def complete_later(self, event: TaskEvent, output: dict[str, Any]) -> None:
         """Complete on a worker once the current transaction (if any) commits."""
 

@@ -178,18 +178,15 @@ def _iteration_row(
 
 def due_at(comp: Compiled, title: str, status: str, now: Any) -> Any:
     """When the platform must look at an instance again if nothing happens: a task a
-    worker must do (PENDING) is sent again after its call's timeout and
-    REDELIVER_AFTER_SECONDS; an ASYNC_ACTION
+    worker must do (PENDING) is sent again after REDELIVER_AFTER_SECONDS unless a worker
+    holds its lease; an ASYNC_ACTION
     waiting for its callback (IN_PROGRESS) fails at the callback's expiry; otherwise never
     (a person's task, an ended one)."""
     if status == TaskStatus.PENDING:
-        # Room for the call itself: a worker busy with it is not second-guessed, and no
-        # extra write is needed to say so (the lease before a retry extends it).
-        task = comp.definition.tasks_by_title.get(title)
-        timeout = (task.raw.get("timeout_seconds") if task is not None else None) or (
-            settings.ACTION_DEFAULT_TIMEOUT_SECONDS
-        )
-        return now + timedelta(seconds=settings.REDELIVER_AFTER_SECONDS + timeout)
+        # A call that outlasts this has its lease renewed while in flight (the HTTP
+        # action plugin's leases.py): quick calls cost no write, a dead worker's work
+        # comes back within a lease.
+        return now + timedelta(seconds=settings.REDELIVER_AFTER_SECONDS)
     if status == TaskStatus.IN_PROGRESS:
         task = comp.definition.tasks_by_title.get(title)
         if task is not None and task.task_type == "ASYNC_ACTION":
