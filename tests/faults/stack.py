@@ -337,13 +337,17 @@ class Stack:
 
     def done_during(self, keys: dict[str, int], start: float, end: float) -> str:
         """Of the tickets not of the "Slow" workload submitted between `start` and `end`
-        (epoch seconds, at least a second before the end), how many completed by `end`."""
+        (epoch seconds, at least a second before the end), how many completed by `end`,
+        and the median and longest time from submission to completion of them all."""
         with psycopg.connect(_libpq(self.database_url), autocommit=True) as db:
             db.execute(f"SET search_path TO {SLUG}")
-            submitted, done = db.execute(
+            submitted, done, p50, longest = db.execute(
                 """
                 SELECT count(*), count(*) FILTER (WHERE w.status = 'COMPLETED'
-                                                    AND w.updated_at <= to_timestamp(%s))
+                                                    AND w.updated_at <= to_timestamp(%s)),
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM
+                           w.updated_at - t.created_at)),
+                       max(extract(epoch FROM w.updated_at - t.created_at))
                   FROM runs_ticketinstance t
                   JOIN runs_workflowinstance w ON w.id = t.workflow_instance_id
                  WHERE t.id = ANY(%s) AND t.ticket_definition_id <> %s
@@ -351,7 +355,7 @@ class Stack:
                 """,
                 [end, list(keys.values()), self.kinds["Slow"], start, end - 1],
             ).fetchone()
-        return f"{done}/{submitted}"
+        return f"{done}/{submitted} (p50 {float(p50 or 0):.1f} s, max {float(longest or 0):.1f} s)"
 
     def backlog_cleared(self, keys: dict[str, int], back: float) -> float:
         """Seconds from `back` (epoch) until the last of the tickets submitted before it
