@@ -11,7 +11,7 @@ does not match before a final newline.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -95,7 +95,7 @@ def additional_properties(
             )
 
 
-KEYWORDS = {
+KEYWORDS: dict[str, Callable[..., Any]] = {
     "pattern": pattern,
     "patternProperties": pattern_properties,
     "additionalProperties": additional_properties,

@@ -20,6 +20,7 @@ from kernel.expressions import Evaluator
 from kernel.messages import schema_error_message
 from kernel.patterns import pattern_problem
 from kernel.problems import Problem, pointer
+from kernel.schema_bounds import expansion_problems
 from kernel.workspace import LOCAL_ONLY
 
 FORMAT = "ticketflower.bundle/v1"
@@ -45,7 +46,7 @@ WORKFLOW_KEYS = (
 TASK_KEYS = (
     "title", "description", "ext_ref", "task_type", "input_fields", "output_fields",
     "condition", "edit_layout", "display_layout", "action_url", "input_transform",
-    "output_transform", "timeout_seconds", "roles",
+    "output_transform", "timeout_seconds", "callback_timeout_seconds", "roles",
 )  # fmt: skip
 COMPLETION_KEYS = (
     "title", "description", "ext_ref", "completion_status", "fields", "condition",
@@ -231,6 +232,8 @@ def _fields_schema(workflow: dict) -> tuple[list[Problem], set[str] | None]:
         problems.append(Problem(where, f"not a valid JSON Schema: {exc}"))
     reported = {p.pointer for p in problems}  # a pattern that is not even a regex, say
     problems += [p for p in _schema_keyword_problems(schema, where) if p.pointer not in reported]
+    if not problems:
+        problems += _expansion_problems(schema, where)
     if schema.get("type") != "object":
         problems.append(Problem(where + "/type", 'fields_schema must have "type": "object"'))
     props = schema.get("properties")
@@ -254,6 +257,13 @@ _SCHEMA_MAPS = frozenset(
 # Where a subschema would change how it is resolved or which engine runs it (jsonschema
 # picks its validator class again at a `$schema`): at the root only.
 _ROOT_ONLY = ("$schema", "$id")
+
+
+def _expansion_problems(schema: dict, where: str) -> list[Problem]:
+    """A schema too large once its references are followed (kernel/schema_bounds.py)."""
+    resource = Resource.from_contents(schema, default_specification=DRAFT202012)
+    resolver = LOCAL_ONLY.with_resource("", resource).resolver(base_uri="")
+    return expansion_problems(schema, lambda ref: resolver.lookup(ref).contents, where)
 
 
 def _schema_keyword_problems(schema: dict, where: str) -> list[Problem]:
@@ -387,6 +397,13 @@ def _task(
         if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
             yield Problem(at + "/action_url", "'action_url' must be an http or https URL")
     yield from _positive_int(task, "timeout_seconds", at)
+    yield from _positive_int(task, "callback_timeout_seconds", at)
+    if task.get("callback_timeout_seconds") is not None and task_type != "ASYNC_ACTION":
+        yield Problem(
+            at + "/callback_timeout_seconds",
+            "'callback_timeout_seconds' applies to ASYNC_ACTION tasks only (how long their "
+            "callback is waited for)",
+        )
     yield from _roles(task, "roles", at)
     if task.get("roles") and task_type in ACTION_TYPES:
         yield Problem(at + "/roles", "'roles' applies to tasks done by people, not to actions")

@@ -16,7 +16,7 @@ from jsonschema.validators import extend, validator_for
 from referencing import Registry
 from referencing.exceptions import Unresolvable
 
-from kernel import patterns
+from kernel import patterns, schema_bounds
 from kernel.messages import as_json, schema_error_message
 from kernel.problems import Problem, pointer
 
@@ -42,7 +42,8 @@ def validator(fields_schema: Mapping[str, Any]) -> Any:
 
 @cache
 def _on_re2(cls: Any) -> Any:
-    return extend(cls, patterns.KEYWORDS)
+    # Every keyword spends a step of the value's budget (kernel/schema_bounds.py).
+    return extend(cls, schema_bounds.counted({**cls.VALIDATORS, **patterns.KEYWORDS}))
 
 
 def field_checks(fields_schema: Mapping[str, Any]) -> dict[str, ValueCheck]:
@@ -58,9 +59,17 @@ def _check_for(validator: Any) -> ValueCheck:
     def check(value: Any) -> str | None:
         # is_valid first: the fast path; only an invalid value pays for the message.
         try:
-            if validator.is_valid(value):
-                return None
-            error = min(validator.iter_errors(value), key=lambda e: len(e.path), default=None)
+            with schema_bounds.budget():
+                if validator.is_valid(value):
+                    return None
+            with schema_bounds.budget():
+                errors = validator.iter_errors(value)
+                error = min(errors, key=lambda e: len(e.path), default=None)
+        except schema_bounds.BudgetExceeded:
+            return (
+                "value takes too much work to check against the field's schema (more than "
+                f"{schema_bounds.STEP_BUDGET} schema keywords)"
+            )
         except RecursionError:
             return "value is nested too deeply to validate"
         except Unresolvable as exc:

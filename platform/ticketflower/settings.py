@@ -105,6 +105,8 @@ MIDDLEWARE = [
     # A request id for every log line and error body, the request's log line and
     # metrics, and /metrics (for a scraper holding TICKETFLOWER_METRICS_TOKEN).
     "ticketflower.observability.middleware.RequestObservedMiddleware",
+    # Development mode too: errors in the one shape, never Django's technical pages.
+    "ticketflower.api.middleware.NoDebugPagesMiddleware",
     # Static files on every host, before any tenant lookup, in production too (the
     # browsable API's and the docs' assets ship with the code: nothing from a CDN).
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -6,6 +6,7 @@ from plugins.hookspecs import hookimpl
 from plugins.types import TaskType
 
 MAX_TIMEOUT_SECONDS = 120
+MAX_CALLBACK_TIMEOUT_SECONDS = 30 * 24 * 3600
 _SETTINGS = ("action_url", "timeout_seconds", "input_transform", "output_transform")
 SYNC_ACTION = TaskType(
     name="SYNC_ACTION",
@@ -18,7 +19,7 @@ ASYNC_ACTION = TaskType(
     name="ASYNC_ACTION",
     initial_status="PENDING",
     description="A worker sends the input with a callback URL; the answer arrives later.",
-    settings=_SETTINGS,
+    settings=(*_SETTINGS, "callback_timeout_seconds"),
     plugin="http_action",
 )
 
@@ -50,10 +51,19 @@ def register_task_types(register):
 def validate_task_settings(task, pointer):
     if task.get("task_type") not in (SYNC_ACTION.name, ASYNC_ACTION.name):
         return None
+    problems = []
     timeout = task.get("timeout_seconds")
     if isinstance(timeout, int) and timeout > MAX_TIMEOUT_SECONDS:
-        return [(pointer + "/timeout_seconds", f"at most {MAX_TIMEOUT_SECONDS} seconds")]
-    return []
+        problems.append((pointer + "/timeout_seconds", f"at most {MAX_TIMEOUT_SECONDS} seconds"))
+    deadline = task.get("callback_timeout_seconds")
+    if isinstance(deadline, int) and deadline > MAX_CALLBACK_TIMEOUT_SECONDS:
+        problems.append(
+            (
+                pointer + "/callback_timeout_seconds",
+                f"at most {MAX_CALLBACK_TIMEOUT_SECONDS} seconds (30 days)",
+            )
+        )
+    return problems
 
 
 @hookimpl

@@ -55,6 +55,11 @@ def test_platform_admin_creates_a_company_whose_admin_can_log_in(db):
             {"slug": "delta", "domain": "alpha.localhost", "admin": {"password": "s3cret-pass"}},
             "/domain",
         ),
+        # Served as acme.localhost (the www. is stripped when routing): unreachable.
+        (
+            {"slug": "delta", "domain": "www.acme.localhost", "admin": {"password": "s3cret-pass"}},
+            "/domain",
+        ),
     ],
 )
 def test_invalid_company_requests_are_refused_with_pointers(db, body, pointer):

@@ -229,3 +229,18 @@ def test_compile_raises_invalid_bundle_with_every_problem():
     with pytest.raises(InvalidBundle) as raised:
         compile_bundle(b, EVALUATOR)
     assert len(raised.value.problems) == 2
+
+
+@pytest.mark.parametrize("value", [0, -5, "ten", 2.5, True])
+def test_a_callback_deadline_must_be_a_positive_integer(value):
+    b = good()
+    b["tasks"][2]["callback_timeout_seconds"] = value  # Ship order: an ASYNC_ACTION
+    assert "/tasks/2/callback_timeout_seconds" in problems(b)
+
+
+def test_a_callback_deadline_applies_to_async_actions_only():
+    b = good()
+    b["tasks"][2]["callback_timeout_seconds"] = 3600
+    assert problems(b) == {}
+    b["tasks"][0]["callback_timeout_seconds"] = 3600  # Price order: a SYNC_ACTION
+    assert "ASYNC_ACTION tasks only" in problems(b)["/tasks/0/callback_timeout_seconds"]

@@ -67,3 +67,16 @@ def test_validate_task_settings_problems_are_reported(stamp_plugin):
     ]
     with pytest.raises(InvalidBundle):
         compile_definition(bundle(description=None))
+
+
+def test_an_async_actions_callback_deadline_is_at_most_thirty_days():
+    import json
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "order_fulfilment"
+    bundle = json.loads((example / "bundle.json").read_text())
+    bundle["tasks"][2]["callback_timeout_seconds"] = 30 * 24 * 3600 + 1
+    pointers = {p.pointer for p in validate_bundle(bundle)}
+    assert "/tasks/2/callback_timeout_seconds" in pointers
+    bundle["tasks"][2]["callback_timeout_seconds"] = 30 * 24 * 3600
+    assert validate_bundle(bundle) == []

@@ -121,6 +121,60 @@ def test_an_async_action_without_a_callback_fails_at_its_deadline(committed_tena
     assert [e["type"] for e in errors if "no callback" in e["message"]] == ["TASK_UPDATE"]
 
 
+def test_an_async_action_waits_for_its_own_deadline_not_the_default(committed_tenant, fast_env):
+    """callback_timeout_seconds on the task (2 s) wins over TICKETFLOWER_CALLBACK_TTL (a
+    week by default): the task fails then, and its callback URL expired with it."""
+    import httpx
+
+    from ticketflower.actions.models import ActionCallback
+
+    urls: list[str] = []
+
+    def warehouse(n, path, body, headers):
+        urls.append(headers.get("X-TicketFlower-Callback-URL") or "")
+        return 202, {"accepted": True}
+
+    with (
+        LoopbackServer(answer(200, {"total": 3})) as pricing,
+        LoopbackServer(warehouse) as warehouse_server,
+    ):
+        bundle = order_bundle(pricing.url, warehouse_server.url)
+        bundle["tasks"][1]["callback_timeout_seconds"] = 2
+        workflow = install(committed_tenant, bundle)
+        exported = committed_tenant.client("designer", "workflow_creator").get(
+            f"/api/v1/workflows/{workflow['id']}/bundle/"
+        )
+        assert exported.json()["tasks"][1]["callback_timeout_seconds"] == 2  # round trip
+        ticket = submit(committed_tenant, workflow, [{"sku": "D"}])
+        worker = Worker(fast_env).start()
+        scheduler = Scheduler(fast_env)
+        try:
+            ship = wait_for(
+                lambda: (t := _tasks(committed_tenant, "Ship")) and t[0].status == "ERROR" and t[0],
+                timeout=60,
+            )
+        finally:
+            scheduler.stop()
+            worker.stop()
+    with schema_context(committed_tenant.slug):
+        (callback,) = ActionCallback.objects.filter(task_instance_id=ship.pk)
+        assert (callback.expires_at - callback.created_at).total_seconds() < 3
+    errors = history(committed_tenant, ticket)["errors"]
+    late = [e for e in errors if "no callback" in e["message"]]
+    assert [e["type"] for e in late] == ["TASK_UPDATE"]
+    assert "(2 s after" in late[0]["message"]
+    # The URL the system was given no longer takes an answer.
+    from urllib.parse import urlsplit
+
+    url = urlsplit(urls[0])  # the company's host on the test's API server
+    answer_ = httpx.post(
+        url._replace(netloc=f"127.0.0.1:{url.port}").geturl(),
+        json={"shipped": True},
+        headers={"Host": url.netloc},
+    )
+    assert answer_.status_code in (404, 409, 410), answer_.text
+
+
 def test_work_that_keeps_waiting_becomes_a_ticket_error_once(committed_tenant, settings):
     """No worker at all: each sweep hands the action over again; at the third, the ticket
     admins' queue gets one error saying why it waits."""

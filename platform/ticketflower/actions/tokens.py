@@ -48,12 +48,20 @@ def token_hash(token: str) -> str:
 def issue_callback(task_instance_id: int, run: int) -> str:
     """A fresh unguessable callback URL for one run of the task instance (the `run` of
     its task context); the token is stored hashed."""
+    from ticketflower.definitions.models import TaskDefinition
+
+    # The URL expires with the task's deadline (the scheduler fails the task then).
+    deadline = (
+        TaskDefinition.objects.filter(instances__pk=task_instance_id)
+        .values_list("callback_timeout_seconds", flat=True)
+        .first()
+    ) or settings.ACTION_CALLBACK_TTL_SECONDS
     token = secrets.token_urlsafe(32)
     ActionCallback.objects.create(
         task_instance_id=task_instance_id,
         run=run,
         token_hash=token_hash(token),
-        expires_at=timezone.now() + timedelta(seconds=settings.ACTION_CALLBACK_TTL_SECONDS),
+        expires_at=timezone.now() + timedelta(seconds=deadline),
     )
     return callback_url(token)
 

@@ -157,6 +157,10 @@ def handler500(request) -> JsonResponse:  # noqa: ARG001
 
 
 def handler400(request, exception=None) -> JsonResponse:  # noqa: ARG001
+    from django.core.exceptions import RequestDataTooBig
+
+    if isinstance(exception, RequestDataTooBig):
+        return json_error(413, "request_too_large", "The request body is too large.")
     return json_error(400, "bad_request", "Bad request.")
 
 

@@ -54,9 +54,45 @@ class BodySizeLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return json_error(400, "bad_request", "Invalid Content-Length header.")
-        limit = max(settings.MAX_JSON_BODY_BYTES, settings.FILE_UPLOAD_MAX_BYTES)
+        # Uploads (multipart) may be as large as a file; anything else is held to the JSON
+        # limit, as docs/errors.md says (Django's own limit would answer 400 beyond it).
+        multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
+        limit = settings.FILE_UPLOAD_MAX_BYTES if multipart else settings.MAX_JSON_BODY_BYTES
+        if multipart:
+            limit = max(limit, settings.MAX_JSON_BODY_BYTES)
         if length > limit:
             return json_error(
                 413, "request_too_large", f"Request bodies are limited to {limit} bytes."
             )
         return self.get_response(request)
+
+
+# What Django's technical pages (DEBUG) say of themselves, in HTML and in text.
+_DEBUG_PAGE_MARK = b"DEBUG = True"
+_TYPES_BY_STATUS = {
+    400: "bad_request", 403: "permission_denied", 404: "not_found", 405: "method_not_allowed",
+    413: "request_too_large",
+}  # fmt: skip
+
+
+class NoDebugPagesMiddleware:
+    """Under DEBUG, Django answers errors with its technical pages: the settings, the
+    environment, every URL pattern. Those are for the developer's console (the traceback
+    is logged), never for a client: the answer becomes the one error shape."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and response.status_code >= 400
+            and not response.streaming
+            and _DEBUG_PAGE_MARK in response.content
+        ):
+            status = response.status_code
+            kind = _TYPES_BY_STATUS.get(status, "server_error" if status >= 500 else "error")
+            detail = {404: "Not found.", 500: "Internal server error."}.get(status, "Error.")
+            return json_error(status, kind, detail)
+        return response

@@ -75,6 +75,12 @@ def new_tenant_problems(slug: str, domain: str) -> list[tuple[str, str]]:
         problems.append(("/slug", f"A company {slug!r} exists."))
     if not domain or len(domain) > 253 or not re.match(r"^[a-z0-9.-]+$", domain):
         problems.append(("/domain", "A host name of lowercase letters, digits, dots and dashes."))
+    elif domain.startswith("www."):
+        # Requests to www.X are routed to X (django-tenants strips the prefix): a company
+        # at www.X could never be reached.
+        problems.append(
+            ("/domain", f"Hosts starting with 'www.' are served as {domain[4:]!r}: use that.")
+        )
     elif Domain.objects.filter(domain=domain).exists():
         problems.append(("/domain", f"The host {domain!r} is taken."))
     return problems

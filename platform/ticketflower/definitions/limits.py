@@ -131,6 +131,7 @@ def bundle_storage_problems(bundle: Any) -> Problems:
             at = f"/{section}/{i}"
             problems += _long_text(item, "title", TITLE_LENGTH, at)
             problems += _int_range(item, "timeout_seconds", at)
+            problems += _int_range(item, "callback_timeout_seconds", at)
             for key in name_lists:
                 problems += _names(item, key, at)
     return problems

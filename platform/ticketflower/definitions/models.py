@@ -159,6 +159,10 @@ class TaskDefinition(WorkflowPart):
     timeout_seconds = models.PositiveIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1)]
     )
+    # An ASYNC_ACTION's deadline for its callback (empty: TICKETFLOWER_CALLBACK_TTL).
+    callback_timeout_seconds = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)]
+    )
     # Who may claim and complete its instances (a task done by people): holders of one of
     # these roles, and ticket admins; empty: whoever sees the ticket.
     roles = _field_names()

@@ -56,6 +56,9 @@ class BundleTaskSerializer(serializers.Serializer):
     input_transform = TransformField(required=False, allow_null=True)
     output_transform = TransformField(required=False, allow_null=True)
     timeout_seconds = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    callback_timeout_seconds = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1
+    )
     roles = NameListField(
         required=False,
         allow_null=True,

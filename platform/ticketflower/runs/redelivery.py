@@ -146,9 +146,9 @@ def _expire(task: TaskInstance) -> int:
     if task.task_type != "ASYNC_ACTION":
         TaskInstance.objects.filter(pk=task.pk, due_at=task.due_at).update(due_at=None)
         return 0
+    deadline = task.task_definition.callback_timeout_seconds or settings.ACTION_CALLBACK_TTL_SECONDS
     message = (
-        "no callback arrived before its deadline "
-        f"({settings.ACTION_CALLBACK_TTL_SECONDS} s after the request was accepted)"
+        f"no callback arrived before its deadline ({deadline} s after the request was accepted)"
     )
     try:
         do_fail_task(task.pk, message)

@@ -176,6 +176,12 @@ def _iteration_row(
     )
 
 
+def callback_deadline(task: dict[str, Any]) -> int:
+    """Seconds an ASYNC_ACTION (in bundle form) waits for its callback: its own
+    `callback_timeout_seconds`, else TICKETFLOWER_CALLBACK_TTL."""
+    return task.get("callback_timeout_seconds") or settings.ACTION_CALLBACK_TTL_SECONDS
+
+
 def due_at(comp: Compiled, title: str, status: str, now: Any) -> Any:
     """When the platform must look at an instance again if nothing happens: a task a
     worker must do (PENDING) is sent again after REDELIVER_AFTER_SECONDS unless a worker
@@ -190,7 +196,7 @@ def due_at(comp: Compiled, title: str, status: str, now: Any) -> Any:
     if status == TaskStatus.IN_PROGRESS:
         task = comp.definition.tasks_by_title.get(title)
         if task is not None and task.task_type == "ASYNC_ACTION":
-            return now + timedelta(seconds=settings.ACTION_CALLBACK_TTL_SECONDS)
+            return now + timedelta(seconds=callback_deadline(task.raw))
     return None
 
 

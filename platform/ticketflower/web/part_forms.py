@@ -120,6 +120,13 @@ def task_form(fields: list[str], company_roles: list[str], data: Any = None, ini
         timeout_seconds = forms.IntegerField(
             required=False, min_value=1, help_text=settings_help.get("timeout_seconds", "")
         )
+        callback_timeout_seconds = forms.IntegerField(
+            label="Callback deadline (seconds)",
+            required=False,
+            min_value=1,
+            help_text="How long its callback is waited for before the task fails (default: "
+            "the service's). " + settings_help.get("callback_timeout_seconds", ""),
+        )
 
     return TaskForm(data=data, initial=initial)
 
