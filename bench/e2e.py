@@ -197,9 +197,9 @@ def set_up(url: str) -> tuple[str, str, dict[str, int]]:
     django.setup()
     from django.contrib.auth.models import Group, User
     from django_tenants.utils import schema_context
-    from rest_framework.authtoken.models import Token
 
     from tenants.models import Company
+    from ticketflower.accounts.tokens import issue_token
     from ticketflower.companies import provisioning
     from ticketflower.definitions import services
     from ticketflower.definitions.models import TicketDefinition, WorkflowStatus
@@ -222,7 +222,7 @@ def set_up(url: str) -> tuple[str, str, dict[str, int]]:
             definitions[kind] = ticket.pk
         user, _ = User.objects.get_or_create(username="bench")
         user.groups.add(Group.objects.get_or_create(name="staff")[0])
-        token = Token.objects.get_or_create(user=user)[0].key
+        token = issue_token(user, "bench")[1]
     base = os.environ.get("TICKETFLOWER_BASE_DOMAIN", "localhost")
     return f"{SLUG}.{base}", token, definitions
 

@@ -7,7 +7,6 @@ from urllib.parse import quote
 from django.contrib.auth.models import Group, User
 from django.db import connection
 from django_tenants.utils import schema_context
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 PASSWORD = "correct-horse-battery"
@@ -33,7 +32,9 @@ class TenantHelper:
     def token(self, username: str, *roles: str) -> str:
         user = self.user(username, *roles)
         with schema_context(self.slug):
-            return Token.objects.get_or_create(user=user)[0].key
+            from ticketflower.accounts.tokens import issue_token
+
+            return issue_token(user, "test")[1]
 
     def client(self, username: str | None = None, *roles: str) -> APIClient:
         """An API client on this company's host, authenticated by token when a user is named."""

@@ -54,9 +54,26 @@ DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_m
 # (TENANT_LIMIT_SET_CALLS below; docs/decision-search-path-once.md).
 DATABASES["default"]["ENGINE"] = "ticketflower.postgresql"
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The longest statement a web request may run (`ticketflower serve` and `run` set 15 s for
+# their web processes; workers and migrations have none): docs/limits.md.
+STATEMENT_TIMEOUT_MS = int(os.environ.get("TICKETFLOWER_STATEMENT_TIMEOUT_MS", 0))
+if STATEMENT_TIMEOUT_MS > 0:
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+    )
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Counters every process must share (login failures): on the broker's Redis.
+    "counters": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "tf",
+        "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+    },
+}
 
 SHARED_APPS = [
     # First: its `migrate` (which also migrates the template) wins over django_tenants'.
@@ -70,6 +87,7 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "ticketflower.accounts",  # API tokens (in every schema: the platform's operators too)
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc's files, served locally
@@ -83,6 +101,7 @@ TENANT_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "rest_framework.authtoken",
+    "ticketflower.accounts",
     "ticketflower.definitions",
     "ticketflower.runs",
     "ticketflower.actions",
@@ -156,6 +175,22 @@ MAX_JSON_BODY_BYTES = int(os.environ.get("TICKETFLOWER_MAX_JSON_BODY_BYTES", 2 *
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_JSON_BODY_BYTES
 FILE_UPLOAD_MAX_BYTES = int(os.environ.get("TICKETFLOWER_FILE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+
+# Every password set through the service (API, web pages, CLI) is checked by these
+# (the demo company's development users excepted).
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Logins (API token, web and browsable-API forms): failed attempts counted in Redis, per
+# client address and per company + username (docs/decision-login-protection.md).
+LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("TICKETFLOWER_LOGIN_FAILURES_PER_ADDRESS", 30))
+LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("TICKETFLOWER_LOGIN_FAILURES_PER_USERNAME", 10))
+LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("TICKETFLOWER_LOGIN_FAILURE_WINDOW", 900))
+# API tokens: one per login, expiring this long after their last use (sliding).
+TOKEN_TTL_SECONDS = int(os.environ.get("TICKETFLOWER_TOKEN_TTL_DAYS", 30)) * 24 * 3600
 
 SESSION_COOKIE_HTTPONLY = True
 LOGIN_URL = "/login/"
@@ -234,6 +269,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "ticketflower.api.schema.add_error_responses",
+        "ticketflower.api.schema.refuse_unknown_fields",
         "ticketflower.api.schema.describe_access",
     ],
 }

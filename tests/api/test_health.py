@@ -57,3 +57,26 @@ def test_a_request_that_meets_no_database_gets_503_with_retry_after(alpha_host, 
 @pytest.fixture
 def alpha_host(transactional_db):
     return "alpha.localhost"
+
+
+@pytest.mark.django_db
+def test_a_statement_over_the_time_limit_is_a_503_saying_so_not_a_500():
+    """statement_timeout (TICKETFLOWER_STATEMENT_TIMEOUT_MS for web processes): a request
+    whose query runs too long is stopped by PostgreSQL and answered in the error shape."""
+    import json
+
+    from django.db import OperationalError, connection, transaction
+    from django.test import RequestFactory
+
+    from ticketflower.api.errors import handler500
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL statement_timeout = 50")
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(2)")
+    except OperationalError:
+        answer = handler500(RequestFactory().get("/api/v1/tickets/"))
+    assert answer.status_code == 503, answer.content[:300]
+    assert answer["Retry-After"] == "5"
+    assert "took too long" in json.loads(answer.content)["detail"]

@@ -3,7 +3,6 @@
 import pytest
 from django.contrib.auth.models import User
 from django_tenants.utils import schema_context, schema_exists
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tenants.models import Company, Domain
@@ -14,7 +13,9 @@ def platform_client(staff: bool = True) -> APIClient:
         user, _ = User.objects.get_or_create(username="operator" if staff else "nobody")
         user.is_staff = staff
         user.save()
-        token = Token.objects.get_or_create(user=user)[0].key
+        from ticketflower.accounts.tokens import issue_token
+
+        token = issue_token(user, "test")[1]
     client = APIClient(HTTP_HOST="localhost")
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client

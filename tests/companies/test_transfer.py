@@ -99,7 +99,8 @@ def test_a_company_exported_and_imported_into_a_fresh_database_has_every_row_and
     assert [p.read_bytes() for p in stored] == [b"receipt bytes"]
     # Credentials in use are not carried; the people and their passwords are.
     with psycopg.connect(fresh_database) as db:
-        assert db.execute(f'SELECT count(*) FROM "{slug}".authtoken_token').fetchone() == (0,)
+        tokens = f'SELECT count(*) FROM "{slug}".accounts_apitoken'
+        assert db.execute(tokens).fetchone() == (0,)
         hosts = db.execute("SELECT domain FROM tenants_domain").fetchall()
     assert (f"{slug.replace('_', '-')}.localhost",) in hosts
     # Importing the same company again is refused: it exists.

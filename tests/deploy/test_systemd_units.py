@@ -58,6 +58,7 @@ def production_env(django_db_setup, tmp_path):
         port = probe.getsockname()[1]
     env = {key: value for key, value in os.environ.items() if not key.startswith("TICKETFLOWER")}
     env.pop("DEBUG", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests' fixtures
     env.update(example)
     env.update(
         DATABASE_URL=database_url(),

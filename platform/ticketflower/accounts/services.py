@@ -5,11 +5,44 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import Group, User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from rest_framework.authtoken.models import Token
 
-from ticketflower.accounts.roles import BUILTIN_ROLES
+from ticketflower.accounts.roles import BUILTIN_ROLES, TENANT_ADMIN
+from ticketflower.accounts.tokens import do_revoke_all
 from ticketflower.api.errors import Conflict, ProblemError
+
+
+def check_password(password: str, user: User) -> None:
+    """Django's password validators (settings.AUTH_PASSWORD_VALIDATORS), at /password."""
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ProblemError(
+            "The password is too weak.", [("/password", message) for message in exc.messages]
+        ) from None
+
+
+def _keep_an_admin(user: User, *, roles=None, is_active=None, deleting: bool = False) -> None:
+    """The company keeps at least one active tenant_admin: the change that would remove
+    the last one is refused (409). The admins are locked, so two such changes at once
+    cannot both pass."""
+    is_admin = user.is_active and user.groups.filter(name=TENANT_ADMIN).exists()
+    if not is_admin:
+        return
+    loses = deleting or is_active is False or (roles is not None and TENANT_ADMIN not in roles)
+    if not loses:
+        return
+    admins = list(
+        User.objects.select_for_update()
+        .filter(groups__name=TENANT_ADMIN, is_active=True)
+        .values_list("pk", flat=True)
+    )
+    if set(admins) <= {user.pk}:
+        what = "deleted" if deleting else "deactivated" if is_active is False else "demoted"
+        detail = f"{user.username} is the company's last tenant_admin and cannot be {what}."
+        raise Conflict(detail, [("", detail + " Make another user tenant_admin first.")])
 
 
 def ensure_builtin_roles() -> None:
@@ -30,12 +63,22 @@ def _roles(names: Iterable[str], pointer: str) -> list[Group]:
 
 
 @transaction.atomic
-def do_create_user(*, username: str, password: str, roles: Iterable[str] = (), **fields) -> User:
-    """Create a user with a password and roles."""
+def do_create_user(
+    *,
+    username: str,
+    password: str,
+    roles: Iterable[str] = (),
+    check_strength: bool = True,
+    **fields,
+) -> User:
+    """Create a user with a password and roles (`check_strength=False`: the development
+    demo's well-known passwords only)."""
     if User.objects.filter(username=username).exists():
         raise ProblemError("Username taken.", [("/username", "A user with this username exists.")])
     groups = _roles(roles, "/roles")
     user = User(username=username, **fields)
+    if check_strength:
+        check_password(password, user)
     user.set_password(password)
     try:
         with transaction.atomic():
@@ -52,6 +95,7 @@ def do_create_user(*, username: str, password: str, roles: Iterable[str] = (), *
 @transaction.atomic
 def do_update_user(user: User, *, password: str | None = None, roles=None, **fields) -> User:
     """Change a user's fields, password or roles."""
+    _keep_an_admin(user, roles=roles, is_active=fields.get("is_active"))
     if (
         "username" in fields
         and User.objects.exclude(pk=user.pk).filter(username=fields["username"]).exists()
@@ -60,13 +104,21 @@ def do_update_user(user: User, *, password: str | None = None, roles=None, **fie
     for key, value in fields.items():
         setattr(user, key, value)
     if password:
+        check_password(password, user)
         user.set_password(password)
         # A new password ends the API tokens issued under the old one.
-        Token.objects.filter(user=user).delete()
+        do_revoke_all(user)
     user.save()
     if roles is not None:
         user.groups.set(_roles(roles, "/roles"))
     return user
+
+
+@transaction.atomic
+def do_delete_user(user: User) -> None:
+    """Delete a user (not the company's last tenant_admin)."""
+    _keep_an_admin(user, deleting=True)
+    user.delete()
 
 
 @transaction.atomic

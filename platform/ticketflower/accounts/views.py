@@ -2,41 +2,55 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group, User
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import NotAuthenticated, Throttled
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ticketflower.accounts import services
+from ticketflower.accounts.authentication import TokenAuthentication
+from ticketflower.accounts.models import ApiToken
 from ticketflower.accounts.roles import role_names
 from ticketflower.accounts.serializers import (
+    ApiTokenSerializer,
     CredentialsSerializer,
     MeSerializer,
     RoleSerializer,
     TokenSerializer,
     UserSerializer,
 )
+from ticketflower.accounts.throttling import LoginThrottled, log_in
+from ticketflower.accounts.tokens import do_revoke_token, issue_token, tokens_of
 from ticketflower.api.errors import ProblemError
 from ticketflower.api.permissions import IsTenantAdmin
 
 
 class TokenView(APIView):
-    """Exchange a username and password for an API token of this company."""
+    """Log in: a username and password for a new API token of this company (one per
+    login: a device, a script); DELETE revokes the token the request carries (log out)."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
     @extend_schema(
-        request=CredentialsSerializer, responses={200: TokenSerializer}, operation_id="auth_token"
+        request=CredentialsSerializer,
+        responses={
+            200: TokenSerializer,
+            429: OpenApiResponse(description="Too many failed logins"),
+        },
+        operation_id="auth_token",
     )
     def post(self, request):
         data = CredentialsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request, **data.validated_data)
+        credentials = data.validated_data
+        try:
+            user = log_in(request._request, credentials["username"], credentials["password"])
+        except LoginThrottled as exc:
+            raise Throttled(wait=exc.wait, detail=str(exc)) from None
         if user is None:
             raise ProblemError(
                 "Unable to log in with the provided credentials.",
@@ -44,8 +58,33 @@ class TokenView(APIView):
                 type="authentication_failed",
                 status_code=status.HTTP_400_BAD_REQUEST,
             )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        name = credentials.get("name") or request.headers.get("User-Agent", "")
+        token, key = issue_token(user, name)
+        return Response({"token": key, "id": token.pk, "expires_at": token.expires_at})
+
+    @extend_schema(responses={204: None}, operation_id="auth_token_revoke")
+    def delete(self, request):
+        found = TokenAuthentication().authenticate(request)
+        if found is None:
+            raise NotAuthenticated()
+        do_revoke_token(found[1].pk, found[0])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """My API tokens (never their keys): see where I am logged in, revoke one."""
+
+    titles = ("API tokens", "API token")
+    serializer_class = ApiTokenSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema's generation
+            return ApiToken.objects.none()
+        return tokens_of(self.request.user)
+
+    def perform_destroy(self, instance):
+        do_revoke_token(instance.pk, self.request.user)
 
 
 class MeView(APIView):
@@ -83,6 +122,9 @@ class UserViewSet(viewsets.ModelViewSet):
         serializer.instance = services.do_update_user(
             serializer.instance, **serializer.validated_data
         )
+
+    def perform_destroy(self, instance):
+        services.do_delete_user(instance)
 
 
 class RoleViewSet(

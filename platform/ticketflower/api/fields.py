@@ -75,3 +75,14 @@ class NameListInputField(serializers.JSONField):
         if wrong:
             raise serializers.ValidationError(wrong)
         return value
+
+
+class StrictCharField(serializers.CharField):
+    """Text that must be sent as a JSON string: 42 is refused, not turned into "42"."""
+
+    default_error_messages = {"not_a_string": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)

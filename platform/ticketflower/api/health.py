@@ -85,6 +85,14 @@ def outage_response() -> HttpResponse | None:
     exc = sys.exc_info()[1]
     if not isinstance(exc, OperationalError | InterfaceError):
         return None
+    from psycopg.errors import QueryCanceled
+
+    if isinstance(exc.__cause__, QueryCanceled):
+        # settings.STATEMENT_TIMEOUT_MS: the request's transaction rolled back.
+        return unavailable(
+            "The request took too long and was stopped; nothing was changed. "
+            "Try again, or ask for less (a smaller page, a narrower search)."
+        )
     # The connection is broken: drop it, so that the next request connects afresh.
     connections[DEFAULT_DB_ALIAS].close_if_unusable_or_obsolete()
     return unavailable(

@@ -42,3 +42,11 @@ class LimitedJSONParser(JSONParser):
 
 def _reject_constant(name: str):
     raise ValueError(f"{name} is not valid JSON")
+
+
+def json_body(request) -> object:
+    """The request's JSON document; an empty body is a parse_error (DRF hands views an
+    empty dict for it, which endpoints that judge a document would answer 200)."""
+    if request.stream is None:
+        raise ParseError("The request body is empty; a JSON document was expected.")
+    return request.data

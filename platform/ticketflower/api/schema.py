@@ -72,6 +72,15 @@ def add_error_responses(result: dict[str, Any], generator, request, public) -> d
     return result
 
 
+def refuse_unknown_fields(result: dict[str, Any], generator, request, public) -> dict[str, Any]:  # noqa: ARG001
+    """drf-spectacular postprocessing hook: request bodies say what the server does, that a
+    field it does not know is refused (`Unknown field.` at its pointer, docs/errors.md)."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and "properties" in component:
+            component.setdefault("additionalProperties", False)
+    return result
+
+
 def lib_doc_excludes() -> list[type]:
     """Classes whose docstrings never describe a schema component: drf-spectacular's own
     list plus our serializer bases (a serializer without a docstring would inherit theirs)."""

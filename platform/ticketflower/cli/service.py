@@ -66,10 +66,15 @@ def metrics_dir(environ: MutableMapping[str, str]) -> str:
     return directory
 
 
+# No statement of a web request runs longer (a worker's or a migration's may).
+WEB_STATEMENT_TIMEOUT_MS = 15_000
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the API and the web app with gunicorn (production; ticketflower/gunicorn_conf.py).
     The database must be migrated (`ticketflower migrate`); nothing else is started."""
     metrics_dir(os.environ)
+    os.environ.setdefault("TICKETFLOWER_STATEMENT_TIMEOUT_MS", str(WEB_STATEMENT_TIMEOUT_MS))
     env = _worker_env()
     argv = [
         str(Path(sys.executable).with_name("gunicorn")),
@@ -134,6 +139,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                     "--noreload",
                 ],
                 cwd=ROOT,
+                env={
+                    "TICKETFLOWER_STATEMENT_TIMEOUT_MS": str(WEB_STATEMENT_TIMEOUT_MS),
+                    **os.environ,
+                },
             ),
         ]
         return _supervise(children)
@@ -349,6 +358,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:  # noqa: ARG001
 def cmd_tenant_create(args: argparse.Namespace) -> int:
     """Create a company with its host and a tenant_admin user."""
     _django()
+    from ticketflower.api.errors import ProblemError
     from ticketflower.companies.provisioning import ProvisioningError, create_tenant
 
     password = args.password or os.environ.get("TICKETFLOWER_ADMIN_PASSWORD")
@@ -367,9 +377,9 @@ def cmd_tenant_create(args: argparse.Namespace) -> int:
             admin_password=password,
         )
     except ProvisioningError as exc:
-        for pointer, message in exc.problems:
-            print(f"error: {pointer.lstrip('/') or 'request'}: {message}", file=sys.stderr)
-        return 1
+        return _refused(exc)
+    except ProblemError as exc:  # the admin's password refused by the validators
+        return _refused_problems(exc.problems, "/admin")
     company = created.company.schema_name
     print(f"created company {company} at {created.domain}, admin {created.admin_username}")
     if generated:
@@ -422,6 +432,13 @@ def _refused(exc: Any) -> int:
     return 1
 
 
+def _refused_problems(problems: list[dict[str, str]], prefix: str = "") -> int:
+    for problem in problems:
+        where = (prefix + problem["pointer"]).lstrip("/") or "request"
+        print(f"error: {where}: {problem['message']}", file=sys.stderr)
+    return 1
+
+
 def cmd_tenant_delete(args: argparse.Namespace) -> int:
     """Drop a company's schema; needs --confirm SLUG."""
     _django()
@@ -453,9 +470,16 @@ def cmd_platform_admin(args: argparse.Namespace) -> int:
     _django()
     from django.contrib.auth.models import User
 
+    from ticketflower.accounts.services import check_password
+    from ticketflower.api.errors import ProblemError
+
     password = args.password or getpass.getpass(f"Password for {args.username}: ")
     user, _ = User.objects.get_or_create(username=args.username)
     user.is_staff = True
+    try:
+        check_password(password, user)
+    except ProblemError as exc:
+        return _refused_problems(exc.problems)
     user.set_password(password)
     user.save()
     print(f"platform admin {user.username} ready")

@@ -93,6 +93,7 @@ def create_tenant(
     domain: str | None = None,
     admin_username: str = "admin",
     admin_password: str,
+    check_strength: bool = True,
 ) -> CreatedTenant:
     """Create a company: its row, its schema (cloned), its host and its tenant_admin user.
 
@@ -100,10 +101,12 @@ def create_tenant(
     """
     domain = domain or tenant_host(slug)
     with schema_context("public"):
-        return _create_tenant(slug, name, domain, admin_username, admin_password)
+        return _create_tenant(slug, name, domain, admin_username, admin_password, check_strength)
 
 
-def _create_tenant(slug, name, domain, admin_username, admin_password) -> CreatedTenant:
+def _create_tenant(
+    slug, name, domain, admin_username, admin_password, check_strength
+) -> CreatedTenant:
     problems = new_tenant_problems(slug, domain)
     if problems:
         raise ProvisioningError("The company cannot be created.", problems)
@@ -117,7 +120,12 @@ def _create_tenant(slug, name, domain, admin_username, admin_password) -> Create
         from ticketflower.accounts.services import do_create_user
 
         with schema_context(slug):
-            do_create_user(username=admin_username, password=admin_password, roles=[TENANT_ADMIN])
+            do_create_user(
+                username=admin_username,
+                password=admin_password,
+                roles=[TENANT_ADMIN],
+                check_strength=check_strength,
+            )
     return CreatedTenant(company=company, domain=domain, admin_username=admin_username)
 
 
@@ -138,7 +146,10 @@ def ensure_demo_tenant(slug: str, *, password: str, populate: bool = True) -> bo
             return False
     from ticketflower.companies import demo
 
-    created = create_tenant(slug, name="Demo company", admin_password=password)
+    # Development only: its users' passwords are the well-known ones of the README.
+    created = create_tenant(
+        slug, name="Demo company", admin_password=password, check_strength=False
+    )
     with schema_context(slug):
         admin = User.objects.get(username=created.admin_username)
         do_update_user(admin, roles=list(BUILTIN_ROLES))

@@ -48,6 +48,7 @@ _LEFT_OUT = {
     "sessions.session",
     "authtoken.token",
     "authtoken.tokenproxy",
+    "accounts.apitoken",
 }
 
 

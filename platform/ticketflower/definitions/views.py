@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ticketflower.api.parsers import LimitedJSONParser
+from ticketflower.api.parsers import LimitedJSONParser, json_body
 from ticketflower.api.serializers import StrictSerializer
 from ticketflower.api.viewsets import NoBodySerializer
 from ticketflower.definitions import bundles, services
@@ -253,7 +253,7 @@ class WorkflowViewSet(viewsets.ModelViewSet):
     )
     @action(detail=True, methods=["post"], parser_classes=JSON_ONLY)
     def simulate(self, request: Request, pk: str | None = None) -> Response:
-        return Response(services.simulate_workflow(self.get_object(), request.data))
+        return Response(services.simulate_workflow(self.get_object(), json_body(request)))
 
 
 class PartViewSet(viewsets.ModelViewSet):
@@ -382,7 +382,7 @@ class BundleViewSet(viewsets.ViewSet):
     )
     @action(detail=False, methods=["post"], parser_classes=JSON_ONLY)
     def validate(self, request: Request) -> Response:
-        return Response(services.report(request.data))
+        return Response(services.report(json_body(request)))
 
     @extend_schema(
         operation_id="bundles_simulate",

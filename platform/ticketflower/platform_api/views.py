@@ -41,6 +41,9 @@ def _provision(call):
         return call()
     except provisioning.ProvisioningError as exc:
         raise ProblemError(str(exc), exc.problems) from None
+    except ProblemError as exc:  # about the admin user (its password, say)
+        problems = [{**p, "pointer": "/admin" + p["pointer"]} for p in exc.problems]
+        raise ProblemError(str(exc.detail), problems) from None
 
 
 class TenantViewSet(viewsets.ViewSet):

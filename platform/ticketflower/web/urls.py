@@ -3,11 +3,18 @@
 from django.contrib.auth import views as auth
 from django.urls import path
 
+from ticketflower.accounts.forms import ThrottledAuthenticationForm
 from ticketflower.web import design_parts, designs, people, trying, views
 
 urlpatterns = [
     path("", views.home, name="web-home"),
-    path("login/", auth.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path(
+        "login/",
+        auth.LoginView.as_view(
+            template_name="web/login.html", authentication_form=ThrottledAuthenticationForm
+        ),
+        name="login",
+    ),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
     path("inbox/", views.inbox, name="web-inbox"),
     path("tasks/<int:pk>/", views.task, name="web-task"),
