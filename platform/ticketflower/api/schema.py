@@ -76,7 +76,10 @@ def refuse_unknown_fields(result: dict[str, Any], generator, request, public) ->
     """drf-spectacular postprocessing hook: request bodies say what the server does, that a
     field it does not know is refused (`Unknown field.` at its pointer, docs/errors.md)."""
     for name, component in result.get("components", {}).get("schemas", {}).items():
-        if name.endswith("Request") and "properties" in component:
+        # A bundle or scenario sent to be judged is data: its unknown keys are reported
+        # as problems of the document (200, valid: false), not refused as a request.
+        judged = name.startswith(("Bundle", "Scenario"))
+        if name.endswith("Request") and "properties" in component and not judged:
             component.setdefault("additionalProperties", False)
     return result
 
