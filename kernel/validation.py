@@ -39,7 +39,8 @@ MAX_EXPRESSION_NODES = 200_000
 
 # The bundle's keys, in the order docs/bundle-format.md gives them: the one definition
 # (the platform's storage mapping, definitions/bundles.py, is built from these).
-TOP_KEYS = ("format", "workflow", "tasks", "completions", "tickets")
+# `$schema` names this format's JSON Schema, for editors (kernel/bundle_schema.py).
+TOP_KEYS = ("$schema", "format", "workflow", "tasks", "completions", "tickets")
 WORKFLOW_KEYS = (
     "title", "description", "ext_ref", "fields_schema", "max_iterations", "display_layout",
 )  # fmt: skip

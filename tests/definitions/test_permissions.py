@@ -93,6 +93,7 @@ ENDPOINTS = [
       lambda ids: sample_bundle()),
     E("bundles_simulate", "post", "/api/v1/bundles/simulate/", 200, "action",
       lambda ids: {"bundle": sample_bundle(), "scenario": SAMPLE_SCENARIO}),
+    E("bundles_schema", "get", "/api/v1/bundles/schema/", 200, "read", open_to_all=True),
 ]  # fmt: skip
 
 ROLES = {

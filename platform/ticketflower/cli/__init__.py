@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ticketflower.cli import bundles, service
+from ticketflower.cli import assistant, bundles, service
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     bundles.add_commands(sub)
     service.add_commands(sub)
+    assistant.add_commands(sub)
     return parser
 
 

@@ -61,6 +61,14 @@ def _problems(problems: list[Problem]) -> int:
     return 1 if problems else 0
 
 
+def _bundle_schema(args: argparse.Namespace) -> int:  # noqa: ARG001
+    from kernel.bundle_schema import bundle_json_schema
+    from plugins.bundles import initial_statuses
+
+    _print(bundle_json_schema(initial_statuses()))
+    return 0
+
+
 def _validate(args: argparse.Namespace) -> int:
     try:
         bundle = _load(args.bundle, "bundle")
@@ -94,6 +102,9 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register the bundle subcommands."""
+    p = sub.add_parser("bundle-schema", help="print the bundle format as a JSON Schema")
+    p.set_defaults(handler=_bundle_schema)
+
     p = sub.add_parser("validate", help="validate a bundle: the problems as JSON, exit 0/1")
     p.add_argument("bundle", help="the bundle JSON file ('-' for stdin)")
     p.set_defaults(handler=_validate)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -355,6 +356,16 @@ class _SimulationInput(StrictSerializer):
     scenario = serializers.JSONField()
 
 
+class BundleJsonSchemaSerializer(serializers.Serializer):
+    """A JSON Schema (draft 2020-12) document: its main keywords."""
+
+    title = serializers.CharField()
+    description = serializers.CharField()
+    type = serializers.CharField()
+    required = serializers.ListField(child=serializers.CharField())
+    properties = serializers.DictField()
+
+
 class BundleViewSet(viewsets.ViewSet):
     """Bundles that are not stored: validate and analyze, or simulate."""
 
@@ -383,6 +394,22 @@ class BundleViewSet(viewsets.ViewSet):
     @action(detail=False, methods=["post"], parser_classes=JSON_ONLY)
     def validate(self, request: Request) -> Response:
         return Response(services.report(json_body(request)))
+
+    @extend_schema(
+        operation_id="bundles_schema",
+        summary="The bundle format as a JSON Schema",
+        description="For editors and assistants: the structure the validator checks (keys, "
+        "types, required, the task types of the plugins loaded). A bundle may name it in "
+        "`$schema`. What a schema cannot say (field names of fields_schema, unique titles, "
+        "JsonLogic) stays the validator's: docs/bundle-format.md.",
+        responses={200: BundleJsonSchemaSerializer},
+    )
+    @action(detail=False, methods=["get"], url_path="schema", permission_classes=[IsAuthenticated])
+    def json_schema(self, request: Request) -> Response:
+        from kernel.bundle_schema import bundle_json_schema
+        from plugins.bundles import initial_statuses
+
+        return Response(bundle_json_schema(initial_statuses()))
 
     @extend_schema(
         operation_id="bundles_simulate",
