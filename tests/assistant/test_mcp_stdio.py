@@ -9,14 +9,12 @@ import copy
 import json
 import os
 import sys
-import uuid
 from pathlib import Path
 
-import pytest
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
-from tests.helpers import PASSWORD, TenantHelper, database_url
+from tests.helpers import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = json.loads((ROOT / "examples" / "refund_approval" / "bundle.json").read_text())
@@ -54,24 +52,6 @@ def result(answer) -> object:
         content = answer.structured_content
         return content.get("result", content) if set(content) == {"result"} else content
     return json.loads(answer.content[0].text)
-
-
-@pytest.fixture
-def second_company(django_db_setup, django_db_blocker):
-    from django.db import connection
-
-    from ticketflower.companies.provisioning import create_tenant, delete_tenant
-
-    slug = f"c_{uuid.uuid4().hex[:10]}"
-    with django_db_blocker.unblock():
-        create_tenant(slug, admin_username="admin", admin_password=PASSWORD)
-        helper = TenantHelper(slug)
-        helper.host = f"{slug.replace('_', '-')}.localhost"
-        try:
-            yield helper
-        finally:
-            connection.set_schema_to_public()
-            delete_tenant(slug, confirm=slug)
 
 
 def test_an_assistant_designs_tries_and_imports_a_workflow_over_stdio(committed_tenant):

@@ -10,10 +10,11 @@ model to act on.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
 from ticketflower.assistant.api import Api, ApiError
@@ -33,21 +34,22 @@ ticketflower://bundle-format and ticketflower://semantics first.
 """
 
 
-def build(api: Api) -> MCPServer:
-    """The MCP server acting through `api` (one user of one company)."""
+def build(api_for: Callable[[Mapping[str, str] | None], Api]) -> MCPServer:
+    """The MCP server; `api_for(headers)` is the API of the user a request acts as (over
+    stdio, the one of the command line; over HTTP, the request's token and host)."""
     server = MCPServer("ticketflower", instructions=INSTRUCTIONS)
 
-    def call(method: str, path: str, **kwargs: Any) -> Any:
+    def call(ctx: Context, method: str, path: str, **kwargs: Any) -> Any:
         try:
-            return api.call(method, path, **kwargs)
+            return api_for(ctx.headers).call(method, path, **kwargs)
         except ApiError as exc:
             # The model reads the API's own refusal: type, detail, problems at pointers.
             raise ToolError(json.dumps({"status": exc.status, **(exc.body or {})})) from None
 
-    def page(path: str, limit: int, offset: int, **filters: Any) -> dict[str, Any]:
+    def page(ctx: Context, path: str, limit: int, offset: int, **filters: Any) -> dict[str, Any]:
         params = {k: v for k, v in filters.items() if v not in (None, "")}
         params.update(limit=max(1, min(limit, MAX_PAGE)), offset=max(0, offset))
-        body = call("GET", path, params=params)
+        body = call(ctx, "GET", path, params=params)
         results = body["results"]
         following = offset + len(results)
         return {
@@ -59,18 +61,18 @@ def build(api: Api) -> MCPServer:
     # ------------------------------------------------------------------ who and what
 
     @server.tool()
-    def whoami() -> dict:
+    def whoami(ctx: Context) -> dict:
         """The user this assistant acts as, their roles and their company."""
-        return call("GET", "/me/")
+        return call(ctx, "GET", "/me/")
 
     @server.tool()
-    def list_task_types() -> dict:
+    def list_task_types(ctx: Context) -> dict:
         """Every task type a bundle may use (FORM, SYNC_ACTION, ASYNC_ACTION and those of
         plugins): what it does, whether people (OPEN) or workers (PENDING) take it, the
         task keys it reads (its settings), and the JSON Schema of a task."""
         from plugins.manager import task_types  # the loaded plugins: no company's data
 
-        schema = call("GET", "/bundles/schema/")
+        schema = call(ctx, "GET", "/bundles/schema/")
         return {
             "task_types": [
                 {"name": kind.name, "description": kind.description, "plugin": kind.plugin,
@@ -83,68 +85,72 @@ def build(api: Api) -> MCPServer:
 
     @server.tool()
     def list_workflows(
-        status: str = "", search: str = "", limit: int = 20, offset: int = 0
+        ctx: Context, status: str = "", search: str = "", limit: int = 20, offset: int = 0
     ) -> dict:
         """Workflows of the company (status: DRAFT, ACTIVE or ARCHIVED; search: in titles
         and descriptions), a page at a time: `next_offset` gives the next page."""
-        return page("/workflows/", limit, offset, status=status, search=search)
+        return page(ctx, "/workflows/", limit, offset, status=status, search=search)
 
     @server.tool()
-    def get_workflow_bundle(workflow_id: int) -> dict:
+    def get_workflow_bundle(ctx: Context, workflow_id: int) -> dict:
         """A workflow as a bundle (the format validate_bundle and import_draft take)."""
-        return call("GET", f"/workflows/{workflow_id}/bundle/")
+        return call(ctx, "GET", f"/workflows/{workflow_id}/bundle/")
 
     @server.tool()
-    def list_ticket_types(workflow_id: int | None = None, limit: int = 20, offset: int = 0) -> dict:
+    def list_ticket_types(
+        ctx: Context, workflow_id: int | None = None, limit: int = 20, offset: int = 0
+    ) -> dict:
         """Ticket types the user may see (of one workflow if given), with their fields."""
-        return page("/ticket-definitions/", limit, offset, workflow=workflow_id)
+        return page(ctx, "/ticket-definitions/", limit, offset, workflow=workflow_id)
 
     # ------------------------------------------------------------------ design
 
     @server.tool()
-    def validate_bundle(bundle: dict) -> dict:
+    def validate_bundle(ctx: Context, bundle: dict) -> dict:
         """Check a bundle: `valid`, every problem with its JSON pointer into the bundle and
         a message saying what to change, and (when valid) the analysis findings (tasks
         that can never start, completions that can never fire...). Nothing is stored."""
-        return call("POST", "/bundles/validate/", json=bundle)
+        return call(ctx, "POST", "/bundles/validate/", json=bundle)
 
     @server.tool()
-    def analyze_bundle(bundle: dict) -> dict:
+    def analyze_bundle(ctx: Context, bundle: dict) -> dict:
         """The analysis warnings of a valid bundle (or its problems if it is not)."""
-        report = call("POST", "/bundles/validate/", json=bundle)
+        report = call(ctx, "POST", "/bundles/validate/", json=bundle)
         return {"valid": report["valid"], "problems": report["problems"],
                 "findings": report.get("findings", [])}  # fmt: skip
 
     @server.tool()
-    def simulate_bundle(bundle: dict, scenario: dict) -> dict:
+    def simulate_bundle(ctx: Context, bundle: dict, scenario: dict) -> dict:
         """Run a scenario on a bundle and return the trace: each iteration, which tasks
         started and why, the final status. A scenario is {"ticket": {"title", "fields"},
         "steps": [{"complete": task title, "output": {...}} ...]} (resource
         ticketflower://bundle-format). Nothing is stored."""
-        return call("POST", "/bundles/simulate/", json={"bundle": bundle, "scenario": scenario})
+        return call(
+            ctx, "POST", "/bundles/simulate/", json={"bundle": bundle, "scenario": scenario}
+        )
 
     @server.tool()
-    def import_draft(bundle: dict) -> dict:
+    def import_draft(ctx: Context, bundle: dict) -> dict:
         """Store a bundle as a new DRAFT workflow (needs the workflow_creator role). It is
         not active: people cannot submit its tickets until activate_workflow."""
-        return call("POST", "/workflows/import/", json=bundle)
+        return call(ctx, "POST", "/workflows/import/", json=bundle)
 
     @server.tool()
-    def update_draft(workflow_id: int, bundle: dict) -> dict:
+    def update_draft(ctx: Context, workflow_id: int, bundle: dict) -> dict:
         """Replace a DRAFT workflow's whole content by a bundle (all or nothing)."""
-        return call("PUT", f"/workflows/{workflow_id}/bundle/", json=bundle)
+        return call(ctx, "PUT", f"/workflows/{workflow_id}/bundle/", json=bundle)
 
     @server.tool()
-    def activate_workflow(workflow_id: int) -> dict:
+    def activate_workflow(ctx: Context, workflow_id: int) -> dict:
         """Make a DRAFT the company's active version. Only when the user asked for it."""
-        return call("POST", f"/workflows/{workflow_id}/activate/")
+        return call(ctx, "POST", f"/workflows/{workflow_id}/activate/")
 
     @server.tool()
-    def diff_versions(workflow_id: int, other_workflow_id: int) -> dict:
+    def diff_versions(ctx: Context, workflow_id: int, other_workflow_id: int) -> dict:
         """What differs between two workflows' bundles (two versions of one workflow, say):
         per part, the titles added and removed and the keys changed."""
-        old = call("GET", f"/workflows/{workflow_id}/bundle/")
-        new = call("GET", f"/workflows/{other_workflow_id}/bundle/")
+        old = call(ctx, "GET", f"/workflows/{workflow_id}/bundle/")
+        new = call(ctx, "GET", f"/workflows/{other_workflow_id}/bundle/")
         changes: dict[str, Any] = {
             "workflow": sorted(
                 k for k in set(old["workflow"]) | set(new["workflow"])
@@ -171,41 +177,47 @@ def build(api: Api) -> MCPServer:
     # ------------------------------------------------------------------ runs
 
     @server.tool()
-    def list_tickets(status: str = "", search: str = "", limit: int = 20, offset: int = 0) -> dict:
+    def list_tickets(
+        ctx: Context, status: str = "", search: str = "", limit: int = 20, offset: int = 0
+    ) -> dict:
         """Tickets the user may see (status of their run: RUNNING, COMPLETED, CANCELLED,
         ON_HOLD...; search: in their fields), newest first, a page at a time."""
-        return page("/tickets/", limit, offset, status=status, q=search)
+        return page(ctx, "/tickets/", limit, offset, status=status, q=search)
 
     @server.tool()
-    def get_ticket(ticket_id: int) -> dict:
+    def get_ticket(ctx: Context, ticket_id: int) -> dict:
         """One ticket: its fields, its run's status and tasks."""
-        return call("GET", f"/tickets/{ticket_id}/")
+        return call(ctx, "GET", f"/tickets/{ticket_id}/")
 
     @server.tool()
-    def explain_ticket(ticket_id: int) -> dict:
+    def explain_ticket(ctx: Context, ticket_id: int) -> dict:
         """Why each task of a ticket's run did or did not start, iteration by iteration."""
-        ticket = call("GET", f"/tickets/{ticket_id}/")
-        return call("GET", f"/workflow-instances/{ticket['workflow_instance']['id']}/explain/")
+        ticket = call(ctx, "GET", f"/tickets/{ticket_id}/")
+        return call(ctx, "GET", f"/workflow-instances/{ticket['workflow_instance']['id']}/explain/")
 
     @server.tool()
-    def list_tasks(ticket_id: int | None = None, status: str = "", limit: int = 20,
+    def list_tasks(ctx: Context, ticket_id: int | None = None, status: str = "", limit: int = 20,
                    offset: int = 0) -> dict:  # fmt: skip
         """Task instances the user may see (of one ticket if given; status: OPEN, PENDING,
         IN_PROGRESS, COMPLETED, ERROR...), a page at a time."""
-        return page("/tasks/", limit, offset, ticket=ticket_id, status=status)
+        return page(ctx, "/tasks/", limit, offset, ticket=ticket_id, status=status)
 
     @server.tool()
-    def list_ticket_errors(limit: int = 20, offset: int = 0) -> dict:
+    def list_ticket_errors(ctx: Context, limit: int = 20, offset: int = 0) -> dict:
         """Ticket errors for the ticket admins (a failed action, a stalled run), a page at a
         time."""
-        return page("/ticket-errors/", limit, offset)
+        return page(ctx, "/ticket-errors/", limit, offset)
 
     # ------------------------------------------------------------------ resources, prompt
 
     @server.resource("ticketflower://bundle-schema", mime_type="application/schema+json")
     def bundle_schema() -> str:
         """The bundle format as a JSON Schema (structure; the validator checks the rest)."""
-        return json.dumps(call("GET", "/bundles/schema/"))
+        from kernel.bundle_schema import bundle_json_schema
+        from plugins.bundles import initial_statuses
+
+        # As GET /api/v1/bundles/schema/ answers: the format and the loaded plugins' types.
+        return json.dumps(bundle_json_schema(initial_statuses()))
 
     @server.resource("ticketflower://bundle-format", mime_type="text/markdown")
     def bundle_format() -> str:
