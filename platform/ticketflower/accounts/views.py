@@ -50,7 +50,7 @@ class TokenView(APIView):
         try:
             user = log_in(request._request, credentials["username"], credentials["password"])
         except LoginThrottled as exc:
-            raise Throttled(wait=exc.wait, detail=str(exc)) from None
+            raise Throttled(wait=exc.wait, detail="Too many failed logins.") from None
         if user is None:
             raise ProblemError(
                 "Unable to log in with the provided credentials.",
