@@ -53,4 +53,3 @@ class Command(TenantsMigrateCommand):
                     f"{len(schemas) - len(behind)} of {len(schemas)} companies were at the "
                     "latest migrations already"
                 )
-
