@@ -124,6 +124,28 @@ def committed_tenant(django_db_setup, django_db_blocker):
             delete_tenant(slug, confirm=slug)
 
 
+@pytest.fixture
+def second_company(django_db_setup, django_db_blocker):
+    """Another company whose writes commit, beside `committed_tenant` (dropped afterwards)."""
+    import uuid
+
+    from django.db import connection
+
+    from tests.helpers import PASSWORD, TenantHelper
+    from ticketflower.companies.provisioning import create_tenant, delete_tenant
+
+    slug = f"c_{uuid.uuid4().hex[:10]}"
+    with django_db_blocker.unblock():
+        create_tenant(slug, admin_username="admin", admin_password=PASSWORD)
+        helper = TenantHelper(slug)
+        helper.host = f"{slug.replace('_', '-')}.localhost"
+        try:
+            yield helper
+        finally:
+            connection.set_schema_to_public()
+            delete_tenant(slug, confirm=slug)
+
+
 # -- the real stack for action tests: the API over HTTP, a worker process -----------------
 
 
