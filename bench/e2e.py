@@ -45,6 +45,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import http.client
+import itertools
 import json
 import os
 import signal
@@ -289,17 +290,19 @@ def start_stack(stack: Stack, args: argparse.Namespace) -> None:
         api_env["PYTHONPATH"] = os.pathsep.join(
             [str(ROOT / "platform"), str(ROOT), str(ROOT / "bench")]
         )
-    gunicorn = [
-        str(Path(python).with_name("gunicorn")),
-        "--workers", str(args.api_workers),
-        "--bind", f"127.0.0.1:{args.port}",
-        "--chdir", str(ROOT / "platform"),
-        "--log-level", "warning",
-        "--keep-alive", "30",
-    ]  # fmt: skip
-    if args.api_threads > 1:
-        gunicorn += ["--threads", str(args.api_threads)]
-    stack.start("gunicorn", [*gunicorn, "ticketflower.wsgi:application"], api_env)
+    for i in range(args.web_instances):  # several: as web hosts would be
+        gunicorn = [
+            str(Path(python).with_name("gunicorn")),
+            "--workers", str(args.api_workers),
+            "--bind", f"127.0.0.1:{args.port + i}",
+            "--chdir", str(ROOT / "platform"),
+            "--log-level", "warning",
+            "--keep-alive", "30",
+        ]  # fmt: skip
+        if args.api_threads > 1:
+            gunicorn += ["--threads", str(args.api_threads)]
+        name = "gunicorn" if i == 0 else f"gunicorn {i + 1}"
+        stack.start(name, [*gunicorn, "ticketflower.wsgi:application"], api_env)
     worker_env = dict(
         api_env,
         TICKETFLOWER_ACTIONS_ALLOWED_NETWORKS="127.0.0.0/8",
@@ -308,11 +311,16 @@ def start_stack(stack: Stack, args: argparse.Namespace) -> None:
         # Dramatiq's Redis consumer polls (no blocking pop): when a queue is empty it
         # sleeps with exponential backoff up to this (Dramatiq's default: 1,000 ms).
         worker_env["dramatiq_worker_timeout"] = str(args.worker_timeout_ms)
-    argv = [str(Path(python).with_name("ticketflower")), "worker"]
-    argv += ["--processes", str(args.processes), "--threads", str(args.threads)]
-    stack.start("workers", argv, worker_env)
+    groups = [tuple(map(int, g.split("x"))) for g in args.worker_groups.split(",") if g] or [
+        (args.processes, args.threads)
+    ]
+    for i, (processes, threads) in enumerate(groups):  # several: as worker hosts would be
+        argv = [str(Path(python).with_name("ticketflower")), "worker"]
+        argv += ["--processes", str(processes), "--threads", str(threads)]
+        stack.start("workers" if i == 0 else f"workers {i + 1}", argv, worker_env)
     wait_port(args.stand_in_port, "the stand-in")
-    wait_port(args.port, "gunicorn")
+    for i in range(args.web_instances):
+        wait_port(args.port + i, "gunicorn")
 
 
 # ---------------------------------------------------------------- load generator
@@ -1097,11 +1105,13 @@ def run(args: argparse.Namespace) -> dict:
         results["stand_in_alone"] = stand_in_alone(args.stand_in_port)
         meter = Meter(stack, dsn, redis_url, tracker)
         kinds = [k for k in ("one", "three") if k in args.workflows.split(",")]
+        # Clients spread over the web instances, as a load balancer would.
+        ports = itertools.cycle(range(args.port, args.port + args.web_instances))
         # Warm-up: the workers may still be starting; every part compiles and connects.
         for kind in kinds:
 
             def make(kind: str = kind) -> Client:
-                return Client(args.port, host, token, definitions[kind])
+                return Client(next(ports), host, token, definitions[kind])
 
             deadline = time.time() + 60
             while True:
@@ -1117,7 +1127,7 @@ def run(args: argparse.Namespace) -> dict:
             rate = args.rate1 if kind == "one" else args.rate2
 
             def make(kind: str = kind) -> Client:
-                return Client(args.port, host, token, definitions[kind])
+                return Client(next(ports), host, token, definitions[kind])
 
             tracker.settle(run_start, args.drain)
             meter.begin()
@@ -1159,6 +1169,17 @@ def main() -> None:
     parser.add_argument("--api-threads", type=int, default=1, help="gunicorn --threads")
     parser.add_argument("--processes", type=int, default=2, help="worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker process")
+    parser.add_argument(
+        "--web-instances",
+        type=int,
+        default=1,
+        help="gunicorn instances (ports --port, --port+1, ...)",
+    )
+    parser.add_argument(
+        "--worker-groups",
+        default="",
+        help="several `ticketflower worker`, e.g. 1x2,1x4,2x1 (processes x threads)",
+    )
     parser.add_argument(
         "--trace-sql",
         action="store_true",

@@ -17,13 +17,22 @@ DECLARE
   defs text[] := '{}';
   def text;
   mx bigint;
+  tables oid[];
+  indexes oid[];
 BEGIN
   EXECUTE format('CREATE SCHEMA %I', dst);
 
+  -- The catalog is read by oid from here on: one scan of pg_class for the template's
+  -- relations; every other lookup goes through the catalog's indexes (with a thousand
+  -- companies, queries by schema name scanned pg_constraint for each index: 0.17 s).
+  SELECT coalesce(array_agg(c.oid) FILTER (WHERE c.relkind = 'r'), '{}'),
+         coalesce(array_agg(c.oid) FILTER (WHERE c.relkind = 'i'), '{}')
+    INTO tables, indexes
+    FROM pg_class c WHERE c.relnamespace = src::regnamespace;
+
   -- Tables: columns, defaults, identity, NOT NULL and CHECK constraints; then the rows.
   FOR rel IN
-    SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = src AND c.relkind = 'r' ORDER BY c.relname
+    SELECT c.relname FROM pg_class c WHERE c.oid = ANY (tables) ORDER BY c.relname
   LOOP
     EXECUTE format(
       'CREATE TABLE %I.%I (LIKE %I.%I INCLUDING DEFAULTS INCLUDING IDENTITY '
@@ -40,8 +49,7 @@ BEGIN
     SELECT cl.relname, con.conname, pg_get_constraintdef(con.oid) AS condef, con.contype
     FROM pg_constraint con
     JOIN pg_class cl ON cl.oid = con.conrelid
-    JOIN pg_namespace n ON n.oid = cl.relnamespace
-    WHERE n.nspname = src AND con.contype IN ('p', 'u', 'x', 'f')
+    WHERE con.conrelid = ANY (tables) AND con.contype IN ('p', 'u', 'x', 'f')
     ORDER BY CASE con.contype WHEN 'f' THEN 1 ELSE 0 END, cl.relname, con.conname
   LOOP
     defs := defs || format('ALTER TABLE %I ADD CONSTRAINT %I %s',
@@ -50,10 +58,9 @@ BEGIN
   FOR rel IN
     SELECT pg_get_indexdef(i.indexrelid) AS idxdef
     FROM pg_index i
-    JOIN pg_class ic ON ic.oid = i.indexrelid
-    JOIN pg_namespace n ON n.oid = ic.relnamespace
-    WHERE n.nspname = src
-      AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid)
+    WHERE i.indexrelid = ANY (indexes)
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint con
+                      WHERE con.conrelid = i.indrelid AND con.conindid = i.indexrelid)
   LOOP
     -- pg_get_indexdef always qualifies the table: "... ON src.table USING ...".
     defs := defs || replace(rel.idxdef, ' ON ' || quote_ident(src) || '.', ' ON ');
@@ -64,13 +71,14 @@ BEGIN
     EXECUTE def;
   END LOOP;
 
-  -- Identity sequences continue after the copied rows.
+  -- Identity sequences continue after the copied rows (the copies have the template's
+  -- identity columns).
   FOR rel IN
     SELECT c.relname, a.attname
     FROM pg_attribute a
     JOIN pg_class c ON c.oid = a.attrelid
-    JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = dst AND c.relkind = 'r' AND a.attidentity <> '' AND NOT a.attisdropped
+    WHERE a.attrelid = ANY (tables) AND a.attnum > 0 AND a.attidentity <> ''
+      AND NOT a.attisdropped
   LOOP
     EXECUTE format('SELECT max(%I) FROM %I.%I', rel.attname, dst, rel.relname) INTO mx;
     IF mx IS NOT NULL THEN

@@ -110,6 +110,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             "- users staff / staff and admin / admin (development only)",
             flush=True,
         )
+        # Other commands (ticketflower mcp, tenant ..., exec) reach the same servers so.
+        print(
+            f"[ticketflower] DATABASE_URL={env['DATABASE_URL']} REDIS_URL={env['REDIS_URL']}",
+            flush=True,
+        )
         children = [
             subprocess.Popen(
                 [
