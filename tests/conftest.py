@@ -6,6 +6,8 @@ Tests that touch the database run against the real PostgreSQL named by DATABASE_
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 TENANTS = ("alpha", "beta")
@@ -95,12 +97,12 @@ def _public_schema_between_tests():
         connection.set_schema_to_public()
 
 
-@pytest.fixture
-def committed_tenant(django_db_setup, django_db_blocker):
-    """A fresh company whose writes really commit (for tests with threads or processes).
+@contextlib.contextmanager
+def _committed_company(django_db_blocker):
+    """A fresh company whose writes really commit, dropped at the end.
 
     Not wrapped in a test transaction, and not flushed afterwards either: a flush would
-    truncate the shared tables (companies, domains). The company is dropped at the end.
+    truncate the shared tables (companies, domains).
     """
     import uuid
 
@@ -118,32 +120,22 @@ def committed_tenant(django_db_setup, django_db_blocker):
         try:
             yield helper
         finally:
-            from django.db import connection
-
             connection.set_schema_to_public()
             delete_tenant(slug, confirm=slug)
 
 
 @pytest.fixture
+def committed_tenant(django_db_setup, django_db_blocker):
+    """A fresh company whose writes really commit (for tests with threads or processes)."""
+    with _committed_company(django_db_blocker) as helper:
+        yield helper
+
+
+@pytest.fixture
 def second_company(django_db_setup, django_db_blocker):
-    """Another company whose writes commit, beside `committed_tenant` (dropped afterwards)."""
-    import uuid
-
-    from django.db import connection
-
-    from tests.helpers import PASSWORD, TenantHelper
-    from ticketflower.companies.provisioning import create_tenant, delete_tenant
-
-    slug = f"c_{uuid.uuid4().hex[:10]}"
-    with django_db_blocker.unblock():
-        create_tenant(slug, admin_username="admin", admin_password=PASSWORD)
-        helper = TenantHelper(slug)
-        helper.host = f"{slug.replace('_', '-')}.localhost"
-        try:
-            yield helper
-        finally:
-            connection.set_schema_to_public()
-            delete_tenant(slug, confirm=slug)
+    """Another such company, beside `committed_tenant` (isolation across processes)."""
+    with _committed_company(django_db_blocker) as helper:
+        yield helper
 
 
 # -- the real stack for action tests: the API over HTTP, a worker process -----------------

@@ -34,6 +34,8 @@ import httpx
 import psutil
 import psycopg
 
+from tests.actions.support import wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 SLUG = "faulty"
 PASSWORD = "pw-123456"
@@ -44,18 +46,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1):
-    """Poll until predicate() is truthy; return its value or fail with the last one."""
-    deadline = time.monotonic() + timeout
-    value = None
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s; last value {value!r}")
 
 
 # ------------------------------------------------------------------ the outside systems
