@@ -189,6 +189,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("TICKETFLOWER_LOGIN_FAILURES_PER_ADDRESS", 30))
 LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("TICKETFLOWER_LOGIN_FAILURES_PER_USERNAME", 10))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("TICKETFLOWER_LOGIN_FAILURE_WINDOW", 900))
+# Proxies whose X-Forwarded-For names the client (nginx on the host: 127.0.0.1). Empty:
+# the peer is the client (a client cannot then spoof its address with the header).
+TRUSTED_PROXIES = frozenset(
+    a.strip() for a in os.environ.get("TICKETFLOWER_TRUSTED_PROXIES", "").split(",") if a.strip()
+)
 # API tokens: one per login, expiring this long after their last use (sliding).
 TOKEN_TTL_SECONDS = int(os.environ.get("TICKETFLOWER_TOKEN_TTL_DAYS", 30)) * 24 * 3600
 

@@ -224,3 +224,23 @@ def test_the_schema_says_request_bodies_refuse_unknown_fields(alpha):
     answer = alpha.client("ann").post("/api/v1/tickets/", {"ticket_definition": 1, "colour": 1},
                                       format="json")  # fmt: skip
     assert "/colour" in {e["pointer"] for e in answer.json()["errors"]}
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_is_counted_not_the_proxy(
+    alpha, settings, counters
+):
+    settings.LOGIN_FAILURES_PER_ADDRESS = 3
+    client = alpha.anonymous()
+
+    def attempt(forwarded: str) -> int:
+        body = {"username": "nobody", "password": "x"}
+        return client.post("/api/v1/auth/token/", body, format="json", REMOTE_ADDR="127.0.0.1",
+                            HTTP_X_FORWARDED_FOR=forwarded).status_code  # fmt: skip
+
+    settings.TRUSTED_PROXIES = frozenset({"127.0.0.1"})
+    assert [attempt("203.0.113.5") for _ in range(4)] == [400, 400, 400, 429]
+    assert attempt("203.0.113.6") == 400  # another client behind the same proxy
+    assert attempt("1.2.3.4, 203.0.113.5") == 429  # a prepended hop changes nothing
+    settings.TRUSTED_PROXIES = frozenset()  # untrusted: the header is ignored
+    spoofed = [attempt(f"198.51.100.{i}") for i in range(4)]  # all counted on the peer
+    assert spoofed == [400, 400, 400, 429]

@@ -27,9 +27,24 @@ def _window() -> tuple[int, int]:
     return int(now // window), max(1, int(window - now % window))
 
 
+def client_address(request: HttpRequest) -> str:
+    """The client's address: the peer's, unless the peer is a proxy we trust
+    (TICKETFLOWER_TRUSTED_PROXIES); then the last address of X-Forwarded-For that is not
+    one of ours (a client may put anything before it, not after)."""
+    peer = request.META.get("REMOTE_ADDR", "")
+    trusted = settings.TRUSTED_PROXIES
+    if peer not in trusted:
+        return peer
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if hop not in trusted:
+            return hop
+    return peer
+
+
 def _keys(request: HttpRequest, username: str) -> list[tuple[str, int]]:
     number, _ = _window()
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     schema = getattr(connection, "schema_name", "public")
     name = username.lower()[:150]
     return [
