@@ -354,3 +354,31 @@ def test_an_order_is_submitted_line_by_line_without_json(committed_tenant, api_s
         "customer": "Acme Ltd",
         "items": [{"sku": "DESK-1", "qty": 3}, {"sku": "CHAIR-2", "qty": 6}],
     }
+
+
+def test_repeated_wrong_passwords_in_the_login_form_say_when_to_try_again(
+    committed_tenant, api_server, tab, settings
+):
+    from django.core.cache import caches
+
+    caches["counters"].clear()
+    settings.LOGIN_FAILURES_PER_USERNAME = 3
+    committed_tenant.user("forgetful", "staff")
+    base = f"http://{committed_tenant.host}:{api_server}"
+    page = tab.page
+    for _ in range(3):
+        page.goto(f"{base}/login/")
+        page.get_by_label("Username").fill("forgetful")
+        page.get_by_label("Password").fill("not-my-password")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Log in").click()
+        assert "did not match" in page.get_by_role("alert").inner_text()
+    # The right password too is held back until the window passes: the page says so.
+    page.get_by_label("Username").fill("forgetful")
+    page.get_by_label("Password").fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
+    assert "Too many failed logins: try again in" in page.get_by_role("alert").inner_text()
+    assert page.url.startswith(f"{base}/login/")
+    tab.shot("login-throttled")
+    caches["counters"].clear()
