@@ -105,6 +105,7 @@ TENANT_APPS = [
     "ticketflower.definitions",
     "ticketflower.runs",
     "ticketflower.actions",
+    "ticketflower.notifications",
 ]
 INSTALLED_APPS = SHARED_APPS + [a for a in TENANT_APPS if a not in SHARED_APPS]
 
@@ -313,3 +314,31 @@ BROKER_MAINTENANCE_CHANCE = int(os.environ.get("TICKETFLOWER_BROKER_MAINTENANCE_
 LOGGING = logging_config(os.environ.get("LOG_LEVEL", "INFO"))
 # A scraper sends `Authorization: Bearer TOKEN` to /metrics; unset, /metrics is not found.
 METRICS_TOKEN = os.environ.get("TICKETFLOWER_METRICS_TOKEN", "")
+
+# Notifications (docs/decision-notifications.md). Email: TICKETFLOWER_EMAIL_BACKEND is
+# "smtp" (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS),
+# "file" (one file per email under TICKETFLOWER_EMAIL_DIR: what `make run` uses, so
+# nothing leaves the machine) or "console" (the default without an EMAIL_HOST).
+_EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+}
+EMAIL_BACKEND = _EMAIL_BACKENDS[
+    os.environ.get(
+        "TICKETFLOWER_EMAIL_BACKEND", "smtp" if os.environ.get("EMAIL_HOST") else "console"
+    )
+]
+EMAIL_FILE_PATH = os.environ.get("TICKETFLOWER_EMAIL_DIR", str(DATA_DIR / "mail"))
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "TicketFlower <noreply@localhost>")
+# Links in emails: a page of the company's web app on its primary domain.
+PAGE_URL_TEMPLATE = os.environ.get("TICKETFLOWER_PAGE_URL_TEMPLATE", "http://{domain}:8000{path}")
+NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("TICKETFLOWER_NOTIFICATION_MAX_ATTEMPTS", 12))
+WEBHOOK_TIMEOUT_SECONDS = 10

@@ -56,6 +56,9 @@ def apply_run_defaults(port: int, environ: MutableMapping[str, str]) -> None:
     # The demo's example actions call stand-ins on loopback (companies/demo_stand_ins.py).
     environ.setdefault("TICKETFLOWER_DEMO_ACTIONS_URL", f"http://127.0.0.1:{port + 1}")
     environ.setdefault("TICKETFLOWER_ACTIONS_ALLOWED_NETWORKS", "127.0.0.1/32")
+    # Emails are written under .data/mail/, never sent; their links name this port.
+    environ.setdefault("TICKETFLOWER_EMAIL_BACKEND", "file")
+    environ.setdefault("TICKETFLOWER_PAGE_URL_TEMPLATE", f"http://{{domain}}:{port}{{path}}")
 
 
 def metrics_dir(environ: MutableMapping[str, str]) -> str:

@@ -162,8 +162,9 @@ def sweep_all(*, lost_before: Any = None) -> dict[str, int]:
     from django_tenants.utils import get_public_schema_name, schema_context
 
     from tenants.models import Company
+    from ticketflower.notifications.delivery import sweep_company as sweep_deliveries
 
-    totals = {"redelivered": 0, "expired": 0, "keys_dropped": 0}
+    totals = {"redelivered": 0, "expired": 0, "keys_dropped": 0, "deliveries": 0}
     with schema_context(get_public_schema_name()):
         schemas = list(Company.objects.values_list("schema_name", flat=True))
     for schema in schemas:
@@ -173,6 +174,7 @@ def sweep_all(*, lost_before: Any = None) -> dict[str, int]:
             with schema_context(schema):
                 for key, value in sweep_company(lost_before=lost_before).items():
                     totals[key] += value
+                totals["deliveries"] += sweep_deliveries()
         except Exception:
             log.exception("the sweep of %s failed; the next one tries again", schema)
     return totals

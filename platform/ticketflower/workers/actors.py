@@ -19,6 +19,7 @@ import dramatiq  # noqa: E402
 from ticketflower.workers.broker import broker  # noqa: E402
 import ticketflower.runs.actors  # noqa: E402, F401
 import plugins.http_action.actors  # noqa: E402, F401
+import ticketflower.notifications.actors  # noqa: E402, F401
 
 HEALTHCHECK_PREFIX = "ticketflower:healthcheck:"
 
