@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, User
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -24,6 +25,8 @@ def _sql() -> str:
     users = get_user_model()._meta.db_table
     preferences = Preference._meta.db_table
     webhooks = Webhook._meta.db_table
+    memberships = User.groups.through._meta.db_table
+    groups = Group._meta.db_table
     columns = (
         "channel, kind, event_id, recipient_id, address, webhook_id, url, subject, text, link, "
         "payload, ticket_id, status, attempts, next_attempt_at, last_error, created_at"
@@ -36,7 +39,10 @@ def _sql() -> str:
     SELECT 'email', %(kind)s, %(event)s, u.id, u.email, NULL, '', %(subject)s, %(text)s,
            %(link)s, NULL, %(ticket)s, 'PENDING', 0, %(now)s, '', %(now)s
       FROM "{users}" u
-     WHERE u.id = ANY(%(users)s) AND u.is_active AND u.email <> ''
+     WHERE (u.id = ANY(%(users)s) OR EXISTS (
+              SELECT 1 FROM "{memberships}" m JOIN "{groups}" g ON g.id = m.group_id
+               WHERE m.user_id = u.id AND g.name = ANY(%(roles)s)))
+       AND u.is_active AND u.email <> '' AND NOT u.id = ANY(%(exclude)s)
        AND NOT EXISTS (SELECT 1 FROM "{preferences}" p
                         WHERE p.user_id = u.id AND p.kind = %(kind)s AND NOT p.email)
     UNION ALL
@@ -51,14 +57,17 @@ def _sql() -> str:
 def publish(
     kind: str,
     *,
-    users: Iterable[int],
+    users: Iterable[int] = (),
+    roles: Iterable[str] = (),
+    exclude: Iterable[int] = (),
     subject: str,
     text: str,
     link: str = "",
     ticket_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> list[int]:
-    """Announce one event: an email to each of `users` who listens to `kind`, and the
+    """Announce one event: an email to each of `users` and of the holders of `roles`
+    (but `exclude`) who listens to `kind`, and the
     event to each of the company's webhooks that does. Call it inside the transaction of
     what it announces; the rows are sent after the commit. Returns the deliveries' ids."""
     now = timezone.now()
@@ -76,6 +85,8 @@ def publish(
         "kind": kind,
         "event": event_id,
         "users": sorted({int(u) for u in users if u is not None}),
+        "roles": sorted(set(roles)),
+        "exclude": sorted({int(u) for u in exclude if u is not None}),
         "subject": subject[:300],
         "text": text,
         "link": link,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection
 
@@ -28,6 +28,11 @@ class Compiled:
     definition: Definition
     task_ids: dict[str, int]
     completion_ids: dict[str, int]
+    # Who works on a task (its roles, by title) and who sees a ticket of a type (by the
+    # ticket definition's id): what
+    # the announcements of a step need (runs/announcements.py), without a query.
+    task_roles: dict[str, list[str]] = field(default_factory=dict)
+    ticket_access: dict[int, list[str]] = field(default_factory=dict)
 
 
 _cache: OrderedDict[tuple[int, int], Compiled] = OrderedDict()
@@ -56,12 +61,13 @@ def compiled(workflow: WorkflowDefinition | int) -> Compiled:
     workflow = WorkflowDefinition.objects.get(pk=workflow_id)
     tasks = bundles.parts(workflow, "tasks")
     completions = bundles.parts(workflow, "completions")
+    tickets = bundles.parts(workflow, "tickets")
     bundle = {
         "format": "ticketflower.bundle/v1",
         "workflow": bundles.workflow_entry(workflow),
         "tasks": [bundles.part_entry(t) for t in tasks],
         "completions": [bundles.part_entry(c) for c in completions],
-        "tickets": [bundles.part_entry(t) for t in bundles.parts(workflow, "tickets")],
+        "tickets": [bundles.part_entry(t) for t in tickets],
     }
     try:
         definition = compile_definition(bundle)
@@ -81,6 +87,8 @@ def compiled(workflow: WorkflowDefinition | int) -> Compiled:
         definition=definition,
         task_ids={t.title: t.pk for t in tasks},
         completion_ids={c.title: c.pk for c in completions},
+        task_roles={t.title: list(t.roles or []) for t in tasks},
+        ticket_access={t.pk: list(t.company_role_access or []) for t in tickets},
     )
     if company_id is not None:
         with _cache_lock:

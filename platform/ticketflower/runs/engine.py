@@ -34,9 +34,10 @@ from kernel.step import step as kernel_step
 from kernel.workspace import check_writes
 from ticketflower.api.errors import Conflict, ProblemError
 from ticketflower.definitions.models import TicketDefinition
+from ticketflower.notifications import events as notification_events
 from ticketflower.observability import metrics
 from ticketflower.postgresql.text import storable, text_problems
-from ticketflower.runs import cards
+from ticketflower.runs import announcements, cards
 from ticketflower.runs.compiled import Compiled, compiled
 from ticketflower.runs.locking import lock
 from ticketflower.runs.models import (
@@ -146,8 +147,10 @@ def submit(
     # trips); unused ids are only gaps in the sequences. Ticket errors (a condition error,
     # a conflict, a stall) take a second statement: a transaction holds both. Inside a
     # caller's transaction, a savepoint keeps a failed INSERT from aborting its work.
-    errors = any(e["type"] == "ticket_error" for e in effects)
-    with transaction.atomic() if errors or connection.in_atomic_block else nullcontext():
+    # A step that announces something (a FORM task waiting, an error) writes its
+    # deliveries in a second statement too.
+    several = announcements.needed(comp, effects)
+    with transaction.atomic() if several or connection.in_atomic_block else nullcontext():
         result = apply(comp, instance, ticket, state, effects, user=user, new=True)
     instance.ticket = ticket
     metrics.TICKETS_SUBMITTED.inc()
@@ -162,12 +165,15 @@ def _unexpected(exc: Exception) -> tuple[str, str]:
 
 
 def _creation_error(ticket: TicketInstance, message: str, trace: str | None) -> TicketError:
-    return TicketError.objects.create(
+    """A WORKFLOW_CREATION error, announced to the ticket admins (inside a transaction)."""
+    error = TicketError.objects.create(
         ticket=ticket,
         error_type=ErrorType.WORKFLOW_CREATION,
         error_message=storable(message),
         stack_trace=storable(trace) if trace else None,
     )
+    notification_events.ticket_errors(ticket, [error])
+    return error
 
 
 def _keep_unstarted(

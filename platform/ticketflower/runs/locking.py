@@ -38,19 +38,27 @@ def lock(
         raise WorkflowInstance.DoesNotExist(f"No workflow instance {instance_id}.")
     width = sql_rows.width(WorkflowInstance)
     instance = sql_rows.from_row(WorkflowInstance, row[:width])
-    ticket_id, summary, seq = row[width], row[width + 1], row[width + 2]
+    ticket_id, summary, definition_id, created_by_id, seq = row[width : width + 5]
     if ticket_id is not None:
         instance.ticket = sql_rows.partial(
-            TicketInstance, id=ticket_id, workflow_instance_id=instance.pk, summary=summary
+            TicketInstance,
+            id=ticket_id,
+            workflow_instance_id=instance.pk,
+            summary=summary,
+            ticket_definition_id=definition_id,
+            created_by_id=created_by_id,
         )
     return instance, seq
 
 
 @cache
 def _lock_sql(*, by_task: bool) -> str:
-    """The lock's query: the instance's columns, its ticket's id and summary, the task's
-    seq."""
-    columns = f"{sql_rows.select_list(WorkflowInstance, 'w')}, t.id, t.summary"
+    """The lock's query: the instance's columns, its ticket's id, summary, definition and
+    submitter, the task's seq."""
+    columns = (
+        f"{sql_rows.select_list(WorkflowInstance, 'w')}, t.id, t.summary,"
+        " t.ticket_definition_id, t.created_by_id"
+    )
     tickets = f"LEFT JOIN {sql_rows.table(TicketInstance)} t ON t.workflow_instance_id = w.id"
     if by_task:
         return (

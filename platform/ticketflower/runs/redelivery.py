@@ -114,7 +114,9 @@ def _report_waiting(task: TaskInstance) -> None:
     ticket = TicketInstance.objects.filter(workflow_instance_id=task.workflow_instance_id).first()
     if ticket is None:
         return
-    TicketError.objects.create(
+    from ticketflower.notifications import events
+
+    error = TicketError.objects.create(
         ticket=ticket,
         task_instance=task,
         task_definition_id=task.task_definition_id,
@@ -124,6 +126,7 @@ def _report_waiting(task: TaskInstance) -> None:
             f"(last: {task.last_failure}); it is handed over again by itself, or retry it"
         ),
     )
+    events.ticket_errors(ticket, [error])
 
 
 def hand_over_now(task: TaskInstance) -> None:

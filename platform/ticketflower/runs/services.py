@@ -29,6 +29,7 @@ from ticketflower.definitions.models import (
     WorkflowStatus,
 )
 from ticketflower.definitions.permissions import may_submit
+from ticketflower.notifications import events as notification_events
 from ticketflower.postgresql import rows
 from ticketflower.postgresql.text import storable, text_problems, unstorable
 from ticketflower.runs import access, cards, engine, redelivery
@@ -269,7 +270,7 @@ def do_assign_task_to(task: TaskInstance, user_id: Any, *, by: User) -> TaskInst
 def do_assign_task(task: TaskInstance, assignee: User, *, by: User) -> TaskInstance:
     """A ticket_admin gives an active FORM task to someone (OPEN → IN_PROGRESS)."""
     require_may_assign(by)
-    return _assign(task, assignee, claim=False)
+    return _assign(task, assignee, claim=False, by=by)
 
 
 def _check_roles(row: TaskInstance, user: User, doing: str) -> None:
@@ -281,9 +282,12 @@ def _check_roles(row: TaskInstance, user: User, doing: str) -> None:
         raise _forbidden(f"{doing} '{title}' needs {access.needs_roles(roles)}.")
 
 
-def _assign(task: TaskInstance, assignee: User, *, claim: bool) -> TaskInstance:
-    with locked(task.workflow_instance_id):
+def _assign(
+    task: TaskInstance, assignee: User, *, claim: bool, by: User | None = None
+) -> TaskInstance:
+    with locked(task.workflow_instance_id) as instance:
         row = _locked_task(task)
+        _with_ticket(row, instance)
         _require_form(row)
         if not row.is_active:
             raise _not_active(row)
@@ -308,13 +312,26 @@ def _assign(task: TaskInstance, assignee: User, *, claim: bool) -> TaskInstance:
             TaskInstance.objects.filter(pk=row.pk).update(
                 assigned_to=assignee, updated_at=timezone.now()
             )
+        if not claim:
+            notification_events.task_assigned(
+                row, row.task_definition.title, assignee_id=assignee.pk, by_id=by and by.pk
+            )
     return _locked_task(task)
+
+
+def _with_ticket(row: TaskInstance, instance: Any) -> None:
+    """The locked instance's ticket on a task row (for what is announced of it)."""
+    ticket = getattr(instance, "ticket", None)
+    row.ticket_id = getattr(ticket, "pk", None)
+    row.ticket_summary = getattr(ticket, "summary", None)
+    row.ticket_definition_id = getattr(ticket, "ticket_definition_id", None)
 
 
 def do_unassign_task(task: TaskInstance, *, user: User) -> TaskInstance:
     """The assignee or a ticket_admin gives a task back; it becomes claimable again."""
-    with locked(task.workflow_instance_id):
+    with locked(task.workflow_instance_id) as instance:
         row = _locked_task(task)
+        _with_ticket(row, instance)
         if not (access.sees_all(user) or row.assigned_to_id == user.pk):
             raise _forbidden("Only the task's assignee or a ticket_admin may unassign it.")
         if not row.is_active:
@@ -322,6 +339,15 @@ def do_unassign_task(task: TaskInstance, *, user: User) -> TaskInstance:
         if row.assigned_to_id is None:
             raise Conflict(f"Task instance {row.pk} is not assigned.", [("", "Not assigned.")])
         TaskInstance.objects.filter(pk=row.pk).update(assigned_to=None, updated_at=timezone.now())
+        notification_events.task_claimable(
+            row.pk,
+            row.task_definition.title,
+            row.task_definition.roles,
+            ticket_id=row.ticket_id,
+            summary=row.ticket_summary,
+            ticket_definition_id=row.ticket_definition_id,
+            exclude=user.pk,
+        )
     return _locked_task(task)
 
 

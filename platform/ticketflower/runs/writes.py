@@ -16,7 +16,7 @@ from django.utils import timezone
 from kernel.state import ACTIVE_STATUSES
 from ticketflower.observability import metrics
 from ticketflower.postgresql import rows as sql_rows
-from ticketflower.runs import notifications
+from ticketflower.runs import announcements, notifications
 from ticketflower.runs.compiled import Compiled
 from ticketflower.runs.models import (
     TaskInstance,
@@ -119,6 +119,7 @@ def apply(
     ids.update({task.seq: task.pk for task in rows})
     if errors:
         result.errors = _insert_errors(comp, instance, ticket, errors, ids)
+    announcements.after_step(comp, ticket, effects, result.created, result.errors or [])
     notifications.schedule(comp, instance, result.created, changes, ids)
     return result
 
