@@ -66,6 +66,15 @@ BEGIN
     defs := defs || replace(rel.idxdef, ' ON ' || quote_ident(src) || '.', ' ON ');
   END LOOP;
 
+  -- Triggers (the audit trail's append-only guard): their functions live in public.
+  FOR rel IN
+    SELECT pg_get_triggerdef(t.oid) AS trgdef
+    FROM pg_trigger t
+    WHERE t.tgrelid = ANY (tables) AND NOT t.tgisinternal
+  LOOP
+    defs := defs || replace(rel.trgdef, ' ON ' || quote_ident(src) || '.', ' ON ');
+  END LOOP;
+
   PERFORM set_config('search_path', quote_ident(dst), true);
   FOREACH def IN ARRAY defs LOOP
     EXECUTE def;

@@ -106,6 +106,7 @@ TENANT_APPS = [
     "ticketflower.runs",
     "ticketflower.actions",
     "ticketflower.notifications",
+    "ticketflower.audit",
 ]
 INSTALLED_APPS = SHARED_APPS + [a for a in TENANT_APPS if a not in SHARED_APPS]
 
@@ -137,6 +138,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The request's user is the actor of the audit entries its services record.
+    "ticketflower.audit.trail.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

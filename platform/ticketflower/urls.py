@@ -7,6 +7,7 @@ from ticketflower.actions.views import CallbackView
 from ticketflower.api.errors import handler400, handler403, handler404, handler500  # noqa: F401
 from ticketflower.api.plugins import PluginListView
 from ticketflower.api.root import Router
+from ticketflower.audit.api import AuditEntryViewSet
 from ticketflower.definitions import views as definitions
 from ticketflower.runs import views as runs
 
@@ -25,6 +26,7 @@ router.register("workflow-instances", runs.WorkflowInstanceViewSet, basename="wo
 router.register("tasks", runs.TaskViewSet, basename="task")
 router.register("ticket-errors", runs.TicketErrorViewSet, basename="ticket-error")
 router.register("files", runs.FileViewSet, basename="file")
+router.register("audit", AuditEntryViewSet, basename="audit-entry")
 
 urlpatterns = [
     path("api/v1/me/", MeView.as_view(), name="me"),

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from ticketflower.accounts.roles import BUILTIN_ROLES, TENANT_ADMIN
 from ticketflower.accounts.tokens import do_revoke_all
 from ticketflower.api.errors import Conflict, ProblemError
+from ticketflower.audit.trail import record
 
 
 def check_password(password: str, user: User) -> None:
@@ -89,6 +90,7 @@ def do_create_user(
             "Username taken.", [("/username", "A user with this username exists.")]
         ) from None
     user.groups.set(groups)
+    record("user.created", user, details={"roles": sorted(g.name for g in groups)})
     return user
 
 
@@ -101,6 +103,8 @@ def do_update_user(user: User, *, password: str | None = None, roles=None, **fie
         and User.objects.exclude(pk=user.pk).filter(username=fields["username"]).exists()
     ):
         raise ProblemError("Username taken.", [("/username", "A user with this username exists.")])
+    before = {key: getattr(user, key) for key in fields}
+    old_roles = sorted(user.groups.values_list("name", flat=True)) if roles is not None else None
     for key, value in fields.items():
         setattr(user, key, value)
     if password:
@@ -109,8 +113,18 @@ def do_update_user(user: User, *, password: str | None = None, roles=None, **fie
         # A new password ends the API tokens issued under the old one.
         do_revoke_all(user)
     user.save()
+    details: dict = {
+        "changed": {k: [before[k], v] for k, v in fields.items() if before[k] != v},
+    }
+    if password:
+        details["password"] = "changed"  # never the password itself
     if roles is not None:
-        user.groups.set(_roles(roles, "/roles"))
+        groups = _roles(roles, "/roles")
+        user.groups.set(groups)
+        new_roles = sorted(g.name for g in groups)
+        if new_roles != old_roles:
+            details["roles"] = [old_roles, new_roles]
+    record("user.changed", user, details=details)
     return user
 
 
@@ -118,6 +132,7 @@ def do_update_user(user: User, *, password: str | None = None, roles=None, **fie
 def do_delete_user(user: User) -> None:
     """Delete a user (not the company's last tenant_admin)."""
     _keep_an_admin(user, deleting=True)
+    record("user.deleted", user)
     user.delete()
 
 
@@ -126,7 +141,9 @@ def do_create_role(name: str) -> Group:
     """Create a custom role."""
     if Group.objects.filter(name=name).exists():
         raise ProblemError("Role exists.", [("/name", f"A role named {name!r} exists.")])
-    return Group.objects.create(name=name)
+    role = Group.objects.create(name=name)
+    record("role.created", role, target_type="role")
+    return role
 
 
 @transaction.atomic
@@ -134,4 +151,5 @@ def do_delete_role(role: Group) -> None:
     """Delete a custom role; the built-in ones stay."""
     if role.name in BUILTIN_ROLES:
         raise Conflict("Built-in roles cannot be deleted.", [("", f"{role.name} is built in.")])
+    record("role.deleted", role, target_type="role")
     role.delete()

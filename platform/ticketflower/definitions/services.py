@@ -23,6 +23,7 @@ from kernel.simulate import simulate
 from kernel.validation import FORMAT
 from plugins.bundles import compile_definition, validate_bundle
 from ticketflower.api.errors import Conflict, ProblemError
+from ticketflower.audit.trail import record
 from ticketflower.definitions import bundles, limits
 from ticketflower.definitions.models import (
     CompletionDefinition,
@@ -124,7 +125,9 @@ def do_create_workflow(*, created_by: User | None, **values: Any) -> WorkflowDef
     """Create an empty DRAFT workflow from its own fields."""
     entry = {key: values.get(key) for key in bundles.WORKFLOW_FIELDS}
     _refuse("The workflow is invalid.", _workflow_problems(entry))
-    return WorkflowDefinition.objects.create(created_by=created_by, **values)
+    workflow = WorkflowDefinition.objects.create(created_by=created_by, **values)
+    record("workflow.created", workflow, actor=created_by)
+    return workflow
 
 
 @transaction.atomic
@@ -137,6 +140,7 @@ def do_update_workflow(workflow: WorkflowDefinition, **changes: Any) -> Workflow
     for key, value in changes.items():
         setattr(workflow, key, value)
     workflow.save()
+    record("workflow.changed", workflow, details={"fields": sorted(changes)})
     return workflow
 
 
@@ -145,6 +149,7 @@ def do_delete_workflow(workflow: WorkflowDefinition) -> None:
     """Delete a DRAFT workflow and its parts; ACTIVE and ARCHIVED ones are kept (409)."""
     workflow = _lock(workflow)
     _ensure_draft(workflow, "it")
+    record("workflow.deleted", workflow)
     workflow.delete()
 
 
@@ -156,6 +161,7 @@ def do_import_bundle(bundle: Any, *, created_by: User | None) -> WorkflowDefinit
         created_by=created_by, **bundles.workflow_values(bundle)
     )
     bundles.create_parts(workflow, bundle, created_by)
+    record("workflow.imported", workflow, actor=created_by)
     return workflow
 
 
@@ -173,6 +179,7 @@ def do_replace_bundle(
     for section in bundles.SECTIONS:
         getattr(workflow, section).all().delete()
     bundles.create_parts(workflow, bundle, created_by)
+    record("workflow.replaced", workflow, actor=created_by)
     return workflow
 
 
@@ -198,11 +205,15 @@ def do_activate_workflow(workflow: WorkflowDefinition) -> WorkflowDefinition:
             type="invalid_definition",
             status_code=409,
         )
-    WorkflowDefinition.objects.filter(
-        lineage=workflow.lineage, status=WorkflowStatus.ACTIVE
-    ).update(status=WorkflowStatus.ARCHIVED)
+    archived = list(
+        WorkflowDefinition.objects.filter(
+            lineage=workflow.lineage, status=WorkflowStatus.ACTIVE
+        ).values_list("pk", flat=True)
+    )
+    WorkflowDefinition.objects.filter(pk__in=archived).update(status=WorkflowStatus.ARCHIVED)
     workflow.status = WorkflowStatus.ACTIVE
     workflow.save(update_fields=["status", "updated_at"])
+    record("workflow.activated", workflow, details={"archived": archived})
     return workflow
 
 
@@ -216,6 +227,7 @@ def do_archive_workflow(workflow: WorkflowDefinition) -> WorkflowDefinition:
         )
     workflow.status = WorkflowStatus.ARCHIVED
     workflow.save(update_fields=["status", "updated_at"])
+    record("workflow.archived", workflow)
     return workflow
 
 
@@ -232,6 +244,7 @@ def do_new_version(workflow: WorkflowDefinition, *, created_by: User | None) -> 
         **bundles.workflow_values({"workflow": bundles.workflow_entry(source)}),
     )
     bundles.create_parts(copy, bundles.to_bundle(source), created_by)
+    record("workflow.new_version", copy, actor=created_by, details={"from": source.pk})
     return copy
 
 
@@ -300,6 +313,7 @@ def do_create_part(
     _save_part(part, problems)
     _place(part, model.objects.filter(workflow=workflow).count() if position is None else position)
     part.refresh_from_db()
+    _record_part("created", part, workflow, created_by)
     return part
 
 
@@ -326,6 +340,7 @@ def do_update_part(part: Part, **changes: Any) -> Part:
     if position is not None:
         _place(part, position)
         part.refresh_from_db()
+    _record_part("changed", part, workflow, None, sorted(changes))
     return part
 
 
@@ -335,11 +350,22 @@ def do_delete_part(part: Part) -> None:
     workflow = _lock(part.workflow)
     _ensure_draft(workflow, f"its {part._meta.verbose_name_plural}")
     model = type(part)
+    _record_part("deleted", part, workflow, None)
     part.delete()
     rest = list(model.objects.filter(workflow=workflow).order_by("position", "id"))
     for index, item in enumerate(rest):
         item.position = index
     model.objects.bulk_update(rest, ["position"])
+
+
+def _record_part(
+    verb: str, part: Part, workflow: WorkflowDefinition, actor: Any, fields: list | None = None
+) -> None:
+    """An audit entry for a change to a part of a DRAFT (named by its workflow)."""
+    details: dict[str, Any] = {"workflow": workflow.pk, "title": part.title}
+    if fields is not None:
+        details["fields"] = fields
+    record(f"{part._meta.model_name}.{verb}", part, actor=actor, details=details)
 
 
 # ---------------------------------------------------------------- kernel reads

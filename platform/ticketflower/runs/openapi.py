@@ -12,6 +12,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 
+from ticketflower.audit.api import AuditEntrySerializer
 from ticketflower.runs.serializers import (
     DataWriteSerializer,
     DiffQuerySerializer,
@@ -80,6 +81,15 @@ TICKET_HISTORY = extend_schema(
     "every task instance; every ticket error. The same as `ticketflower simulate` gives "
     "for the same steps, with ids, users and timestamps added.",
     responses=HistorySerializer,
+)
+
+
+TICKET_ACTIVITY = extend_schema(
+    operation_id="tickets_activity",
+    summary="Who did what on the ticket (its audit entries), oldest first",
+    description="Claims, assignments, completions by people, retries, corrections, "
+    "cancellations and error reviews of this ticket: the audit trail's entries about it.",
+    responses=AuditEntrySerializer(many=True),
 )
 
 

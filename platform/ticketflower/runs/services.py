@@ -22,6 +22,7 @@ from django.utils import timezone
 from kernel import events
 from kernel.forms import missing_required
 from ticketflower.api.errors import Conflict, ProblemError
+from ticketflower.audit.trail import record
 from ticketflower.definitions.models import (
     TaskType,
     TicketDefinition,
@@ -227,7 +228,49 @@ def do_complete_task_as_person(task: TaskInstance, output: Any, *, user: User) -
         if row.task_type == TaskType.FORM:
             _check_required_output(row, output)
 
-    return do_complete_task(task, output, user=user, source="api", check=allowed)
+    return _audited(
+        "task.completed",
+        lambda: do_complete_task(task, output, user=user, source="api", check=allowed),
+        user=user,
+        task=task,
+    )
+
+
+def _audited(
+    action: str,
+    run: Any,
+    *,
+    user: User,
+    task: TaskInstance | None = None,
+    details: dict[str, Any] | None = None,
+) -> StepResult:
+    """Run a person's step and record it in the audit trail, in one transaction."""
+    with transaction.atomic():
+        result = run()
+        ticket = getattr(result.instance, "ticket", None)
+        ticket_id = getattr(ticket, "pk", None)
+        if task is not None:
+            title = getattr(getattr(task, "task_definition", None), "title", "")
+            record(
+                action,
+                target_type="task",
+                target_id=task.pk,
+                target_repr=f"{title} (ticket #{ticket_id})",
+                actor=user,
+                ticket_id=ticket_id,
+                details=details,
+            )
+        else:
+            record(
+                action,
+                target_type="ticket",
+                target_id=ticket_id,
+                target_repr=f"ticket #{ticket_id}",
+                actor=user,
+                ticket_id=ticket_id,
+                details=details,
+            )
+    return result
 
 
 def _check_required_output(row: TaskInstance, output: Any) -> None:
@@ -312,6 +355,15 @@ def _assign(
             TaskInstance.objects.filter(pk=row.pk).update(
                 assigned_to=assignee, updated_at=timezone.now()
             )
+        record(
+            "task.claimed" if claim else "task.assigned",
+            target_type="task",
+            target_id=row.pk,
+            target_repr=f"{row.task_definition.title} (ticket #{row.ticket_id})",
+            actor=assignee if claim else by,
+            ticket_id=row.ticket_id,
+            details={} if claim else {"assignee": assignee.pk, "username": assignee.username},
+        )
         if not claim:
             notification_events.task_assigned(
                 row, row.task_definition.title, assignee_id=assignee.pk, by_id=by and by.pk
@@ -339,6 +391,15 @@ def do_unassign_task(task: TaskInstance, *, user: User) -> TaskInstance:
         if row.assigned_to_id is None:
             raise Conflict(f"Task instance {row.pk} is not assigned.", [("", "Not assigned.")])
         TaskInstance.objects.filter(pk=row.pk).update(assigned_to=None, updated_at=timezone.now())
+        record(
+            "task.unassigned",
+            target_type="task",
+            target_id=row.pk,
+            target_repr=f"{row.task_definition.title} (ticket #{row.ticket_id})",
+            actor=user,
+            ticket_id=row.ticket_id,
+            details={"was": row.assigned_to_id},
+        )
         notification_events.task_claimable(
             row.pk,
             row.task_definition.title,
@@ -366,26 +427,42 @@ def do_retry_task(task: TaskInstance, *, user: User) -> StepResult:
                 f"{wait:.0f} s if it is not done by then."
             )
             raise Conflict(detail, [("", detail)])
-        redelivery.hand_over_now(row)
-        instance = WorkflowInstance.objects.get(pk=row.workflow_instance_id)
-        return StepResult(instance=instance, effects=[])
+
+        def again() -> StepResult:
+            redelivery.hand_over_now(row)
+            instance = WorkflowInstance.objects.select_related("ticket").get(
+                pk=row.workflow_instance_id
+            )
+            return StepResult(instance=instance, effects=[])
+
+        return _audited("task.retried", again, user=user, task=task, details={"handed_over": True})
 
     def event(_instance) -> dict:
         row = _locked_task(task)
         return events.task_retried(task.seq, row.task_definition.title, row.status)
 
-    return engine.run(task.workflow_instance_id, event, user=user, known={task.seq: task.pk})
+    return _audited(
+        "task.retried",
+        lambda: engine.run(task.workflow_instance_id, event, user=user, known={task.seq: task.pk}),
+        user=user,
+        task=task,
+    )
 
 
 def do_cancel_task(task: TaskInstance, *, user: User) -> StepResult:
     """A ticket_admin cancels one active task instance (then the stall check)."""
     if not access.sees_all(user):
         raise _forbidden("Only a ticket_admin may cancel tasks.")
-    return engine.run(
-        task.workflow_instance_id,
-        events.task_cancelled(task.seq),
+    return _audited(
+        "task.cancelled",
+        lambda: engine.run(
+            task.workflow_instance_id,
+            events.task_cancelled(task.seq),
+            user=user,
+            known={task.seq: task.pk},
+        ),
         user=user,
-        known={task.seq: task.pk},
+        task=task,
     )
 
 
@@ -396,11 +473,17 @@ def do_write_data(instance_id: int, data: Any, *, user: User) -> StepResult:
     """A ticket_admin's data correction: a new iteration; resumes an ON_HOLD workflow."""
     if not access.sees_all(user):
         raise _forbidden("Only a ticket_admin may correct a workflow's data.")
-    return engine.run(
-        instance_id,
-        events.admin_correction(data, by=user.pk),
+    fields = sorted(data) if isinstance(data, dict) else []
+    return _audited(
+        "ticket.corrected",
+        lambda: engine.run(
+            instance_id,
+            events.admin_correction(data, by=user.pk),
+            user=user,
+            pointers={"/writes": "/data"},
+        ),
         user=user,
-        pointers={"/writes": "/data"},
+        details={"fields": fields},
     )
 
 
@@ -409,14 +492,18 @@ def do_start_workflow(instance_id: int, *, user: User) -> StepResult:
     error), once what stopped it is fixed."""
     if not access.sees_all(user):
         raise _forbidden("Only a ticket_admin may start a workflow.")
-    return engine.start(instance_id, user=user)
+    return _audited("ticket.started", lambda: engine.start(instance_id, user=user), user=user)
 
 
 def do_cancel_workflow(instance_id: int, *, user: User) -> StepResult:
     """A ticket_admin cancels a workflow: its active tasks are CANCELLED."""
     if not access.sees_all(user):
         raise _forbidden("Only a ticket_admin may cancel a workflow.")
-    return engine.run(instance_id, events.workflow_cancelled(by=user.pk), user=user)
+    return _audited(
+        "ticket.cancelled",
+        lambda: engine.run(instance_id, events.workflow_cancelled(by=user.pk), user=user),
+        user=user,
+    )
 
 
 # ---------------------------------------------------------------- ticket errors
@@ -438,7 +525,20 @@ def do_review_error(error: TicketError, *, user: User, notes: str | None = None)
     if notes:
         error.resolution_notes = notes
     error.save()
+    _record_error("ticket_error.reviewed", error, user)
     return error
+
+
+def _record_error(action: str, error: TicketError, user: User) -> None:
+    record(
+        action,
+        target_type="ticket_error",
+        target_id=error.pk,
+        target_repr=f"{error.error_type} on ticket #{error.ticket_id}",
+        actor=user,
+        ticket_id=error.ticket_id,
+        details={"notes": error.resolution_notes or ""},
+    )
 
 
 @transaction.atomic
@@ -455,6 +555,7 @@ def do_resolve_error(error: TicketError, *, user: User, notes: str) -> TicketErr
     error.resolved_by = user
     error.resolution_notes = notes
     error.save()
+    _record_error("ticket_error.resolved", error, user)
     return error
 
 

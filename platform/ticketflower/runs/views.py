@@ -19,6 +19,8 @@ from rest_framework.response import Response
 
 from ticketflower.api.errors import ProblemError
 from ticketflower.api.viewsets import ActionFormsMixin, NoBodySerializer
+from ticketflower.audit.api import AuditEntrySerializer
+from ticketflower.audit.models import AuditEntry
 from ticketflower.runs import access, history, idempotency, openapi, services
 from ticketflower.runs.filters import (
     TaskFilterSet,
@@ -138,6 +140,13 @@ class TicketViewSet(
     def history(self, request: Request, pk: str | None = None) -> Response:
         ticket = self.get_object()
         return Response(history.trace(ticket.workflow_instance))
+
+    @openapi.TICKET_ACTIVITY
+    @action(detail=True, methods=["get"])
+    def activity(self, request: Request, pk: str | None = None) -> Response:
+        ticket = self.get_object()
+        entries = AuditEntry.objects.filter(ticket_id=ticket.pk).order_by("id")
+        return Response(AuditEntrySerializer(entries, many=True).data)
 
 
 # ---------------------------------------------------------------- workflow instances

@@ -41,3 +41,9 @@ def status_badge(name: str | None) -> str:
     return format_html(
         '<span class="badge tone-{}" data-status="{}">{}</span>', tone, name or "", label(name)
     )
+
+
+@register.filter
+def action_words(action: str | None) -> str:
+    """An audit action as words: `task.claimed` → `task claimed`."""
+    return words(str(action or "").replace(".", " "))
