@@ -344,4 +344,6 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "TicketFlower <noreply
 # Links in emails: a page of the company's web app on its primary domain.
 PAGE_URL_TEMPLATE = os.environ.get("TICKETFLOWER_PAGE_URL_TEMPLATE", "http://{domain}:8000{path}")
 NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("TICKETFLOWER_NOTIFICATION_MAX_ATTEMPTS", 12))
+# The first retry's delay; each next one doubles it (capped at an hour).
+NOTIFICATION_BACKOFF_SECONDS = float(os.environ.get("TICKETFLOWER_NOTIFICATION_BACKOFF", 5))
 WEBHOOK_TIMEOUT_SECONDS = 10

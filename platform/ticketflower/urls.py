@@ -9,6 +9,7 @@ from ticketflower.api.plugins import PluginListView
 from ticketflower.api.root import Router
 from ticketflower.audit.api import AuditEntryViewSet
 from ticketflower.definitions import views as definitions
+from ticketflower.notifications import api as notifications
 from ticketflower.runs import views as runs
 
 router = Router()
@@ -27,9 +28,16 @@ router.register("tasks", runs.TaskViewSet, basename="task")
 router.register("ticket-errors", runs.TicketErrorViewSet, basename="ticket-error")
 router.register("files", runs.FileViewSet, basename="file")
 router.register("audit", AuditEntryViewSet, basename="audit-entry")
+router.register("webhooks", notifications.WebhookViewSet, basename="webhook")
+router.register("deliveries", notifications.DeliveryViewSet, basename="delivery")
 
 urlpatterns = [
     path("api/v1/me/", MeView.as_view(), name="me"),
+    path(
+        "api/v1/me/notifications/",
+        notifications.MyNotificationsView.as_view(),
+        name="me-notifications",
+    ),
     path("api/v1/plugins/", PluginListView.as_view(), name="plugins"),
     path("api/v1/callbacks/<str:token>/", CallbackView.as_view(), name="callback"),
     path("api/v1/", include(router.urls)),

@@ -25,8 +25,10 @@ BATCH = 200
 
 
 def backoff(attempts: int) -> float:
-    """Seconds before attempt `attempts + 1`: doubling from 5 s, capped at an hour."""
-    return float(min(5 * 2 ** min(attempts - 1, 16), 3600))
+    """Seconds before attempt `attempts + 1`: doubling from NOTIFICATION_BACKOFF_SECONDS,
+    capped at an hour."""
+    first = settings.NOTIFICATION_BACKOFF_SECONDS
+    return float(min(first * 2 ** min(attempts - 1, 16), 3600))
 
 
 def page_url(path: str) -> str:
