@@ -16,6 +16,7 @@ from django_tenants.utils import schema_context
 from tests.accounts.support import link_of, path_of, send_outbox, web_login
 from tests.helpers import PASSWORD
 from ticketflower.accounts.models import Invitation
+from ticketflower.notifications.models import Delivery
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +64,10 @@ def test_an_invitation_email_carries_a_link_to_the_company_and_no_password(alpha
         assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
         assert all(token not in str(getattr(row, f.attname)) for f in row._meta.fields)
         assert row.expires_at - row.created_at == timedelta(days=7)
+    with schema_context("alpha"):
+        # The outbox row forgot the link once the email was sent.
+        sent = Delivery.objects.get(kind="invitation")
+        assert sent.status == "SENT" and token not in f"{sent.link} {sent.text}"
 
 
 def test_an_accepted_invitation_makes_a_user_with_the_roles_logged_in_and_works_once(alpha):
