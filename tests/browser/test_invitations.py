@@ -9,8 +9,8 @@ import pytest
 from django.contrib.auth.models import User
 from django_tenants.utils import schema_context
 
-from tests.accounts.support import link_of, send_outbox
 from tenants.models import Company
+from tests.accounts.support import link_of, send_outbox
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
