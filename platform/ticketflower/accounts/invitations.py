@@ -16,12 +16,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ticketflower.accounts import services
 from ticketflower.accounts.models import Invitation, InvitationStatus
 from ticketflower.api.errors import Conflict, ProblemError
 from ticketflower.audit.trail import record
+from ticketflower.notifications.kinds import Kind
 from ticketflower.notifications.publish import queue_email
 
 
@@ -87,7 +89,7 @@ def do_invite(
         token_hash=token_hash(token),
     )
     record("invitation.created", invitation, details={"roles": invitation.roles})
-    inviter = invited_by.get_full_name() or invited_by.username if invited_by else "A colleague"
+    inviter = (invited_by.get_full_name() or invited_by.username) if invited_by else "A colleague"
     roles_text = ", ".join(invitation.roles) or "none yet"
     queue_email(
         to=email,
@@ -99,7 +101,7 @@ def do_invite(
             f"until {invitation.expires_at:%Y-%m-%d %H:%M} UTC.\n\n"
             "If you did not expect this invitation, ignore this email."
         ),
-        kind="invitation",
+        kind=Kind.INVITATION,
         link=invitation_path(token),
     )
     return invitation
@@ -118,6 +120,19 @@ def do_revoke_invitation(invitation: Invitation) -> Invitation:
         row.save(update_fields=["revoked_at"])
         record("invitation.revoked", row)
     return row
+
+
+def having_status(invitations: QuerySet[Invitation], status: str) -> QuerySet[Invitation]:
+    """The invitations of a status (Invitation.status, in SQL)."""
+    pending = Q(accepted_at=None, revoked_at=None)
+    return invitations.filter(
+        {
+            InvitationStatus.ACCEPTED: ~Q(accepted_at=None),
+            InvitationStatus.REVOKED: Q(accepted_at=None) & ~Q(revoked_at=None),
+            InvitationStatus.EXPIRED: pending & Q(expires_at__lte=timezone.now()),
+            InvitationStatus.PENDING: pending & Q(expires_at__gt=timezone.now()),
+        }[InvitationStatus(status)]
+    )
 
 
 def usable_invitation(token: str, *, lock: bool = False) -> Invitation:

@@ -18,6 +18,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from ticketflower.accounts import services
 from ticketflower.accounts.invitations import company_name
 from ticketflower.api.errors import ProblemError
+from ticketflower.notifications.kinds import Kind
 from ticketflower.notifications.publish import queue_email
 
 # What every request is answered, whoever it names (the answer must not tell).
@@ -70,7 +71,7 @@ def do_request_reset(login: str) -> int:
                 f"{_duration()}.\n\n"
                 "If it was not you, ignore this email: your password stays as it is."
             ),
-            kind="password_reset",
+            kind=Kind.PASSWORD_RESET,
             link=reset_path(user),
         )
     return len(users)

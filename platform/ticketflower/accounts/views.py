@@ -1,11 +1,11 @@
-"""Users, roles, tokens and the current user. Views parse and delegate; services write."""
+"""Users, roles, tokens, invitations, password resets and the current user. Views parse
+and delegate; services write."""
 
 from __future__ import annotations
 
 import django_filters
 from django.contrib.auth.models import Group, User
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotAuthenticated, Throttled
@@ -167,16 +167,7 @@ class InvitationFilterSet(django_filters.FilterSet):
         fields = ["status"]
 
     def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        now = timezone.now()
-        pending = Q(accepted_at=None, revoked_at=None)
-        return queryset.filter(
-            {
-                InvitationStatus.ACCEPTED: ~Q(accepted_at=None),
-                InvitationStatus.REVOKED: Q(accepted_at=None) & ~Q(revoked_at=None),
-                InvitationStatus.EXPIRED: pending & Q(expires_at__lte=now),
-                InvitationStatus.PENDING: pending & Q(expires_at__gt=now),
-            }[value]
-        )
+        return invitations.having_status(queryset, value)
 
 
 class InvitationViewSet(
