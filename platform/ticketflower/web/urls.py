@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth
 from django.urls import path
 
 from ticketflower.accounts.forms import ThrottledAuthenticationForm
-from ticketflower.web import comments, design_parts, designs, people, trying, views
+from ticketflower.web import access, comments, design_parts, designs, people, trying, views
 
 urlpatterns = [
     path("", views.home, name="web-home"),
@@ -16,6 +16,14 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("password-reset/", access.forgot_password, name="web-password-reset"),
+    path("password-reset/sent/", access.reset_sent, name="web-password-reset-sent"),
+    path(
+        "reset/<uidb64>/<token>/",
+        access.ResetPasswordView.as_view(),
+        name="web-password-reset-confirm",
+    ),
+    path("invite/<str:token>/", access.invite, name="web-invite"),
     path("inbox/", views.inbox, name="web-inbox"),
     path("tasks/<int:pk>/", views.task, name="web-task"),
     path("tasks/<int:pk>/<str:action>/", views.task_action, name="web-task-action"),
@@ -45,4 +53,10 @@ urlpatterns = [
     path("people/", people.people, name="web-people"),
     path("people/<int:pk>/", people.person, name="web-person"),
     path("people/roles/", people.roles, name="web-roles"),
+    path("people/invitations/", people.invite, name="web-invitations"),
+    path(
+        "people/invitations/<int:pk>/revoke/",
+        people.revoke_invitation,
+        name="web-invitation-revoke",
+    ),
 ]
