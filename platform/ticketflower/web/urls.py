@@ -4,7 +4,16 @@ from django.contrib.auth import views as auth
 from django.urls import path
 
 from ticketflower.accounts.forms import ThrottledAuthenticationForm
-from ticketflower.web import access, comments, design_parts, designs, people, trying, views
+from ticketflower.web import (
+    access,
+    comments,
+    design_parts,
+    designs,
+    notifying,
+    people,
+    trying,
+    views,
+)
 
 urlpatterns = [
     path("", views.home, name="web-home"),
@@ -51,6 +60,15 @@ urlpatterns = [
     path("workflows/<int:pk>/<str:action>/", designs.workflow_action, name="web-workflow-action"),
     path("definitions/<str:section>/<int:pk>/", designs.part, name="web-part"),
     path("people/", people.people, name="web-people"),
+    path("settings/notifications/", notifying.my_notifications, name="web-my-notifications"),
+    path("company/webhooks/", notifying.webhooks, name="web-webhooks"),
+    path(
+        "company/webhooks/<int:pk>/<str:action>/",
+        notifying.webhook_action,
+        name="web-webhook-action",
+    ),
+    path("company/deliveries/<int:pk>/retry/", notifying.retry_delivery, name="web-delivery-retry"),
+    path("company/audit/", notifying.audit_trail, name="web-audit"),
     path("people/<int:pk>/", people.person, name="web-person"),
     path("people/roles/", people.roles, name="web-roles"),
     path("people/invitations/", people.invite, name="web-invitations"),
