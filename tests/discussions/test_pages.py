@@ -4,6 +4,8 @@ the ticket and for another company."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.runs.support import Runner, install, simple_bundle
@@ -90,3 +92,18 @@ def test_another_company_cannot_comment_on_our_ticket_id(expense, beta):
         f"/tickets/{ticket['id']}/comments/", {"csrfmiddlewaretoken": token, "body": "hi"}
     )
     assert answer.status_code == 404
+
+
+def test_the_browsable_api_shows_a_tickets_comments_with_a_form_to_add_one(expense):
+    helper, ticket = expense
+    client = helper.client("tess", "ticket_admin")
+    listing = f"/api/v1/tickets/{ticket['id']}/comments/"
+    first = client.get(listing).json()["results"][0]["id"]
+    for url, title in ((listing, "Comments"), (f"{listing}{first}/", "Comment")):
+        answer = client.get(url, HTTP_ACCEPT="text/html")
+        html = answer.content.decode()
+        assert answer.status_code == 200, url
+        assert re.search(r"<title>(.*?)</title>", html, re.S).group(1).strip() == (
+            f"{title} – TicketFlower"
+        )
+    assert 'name="body"' in client.get(listing, HTTP_ACCEPT="text/html").content.decode()
