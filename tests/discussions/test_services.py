@@ -82,3 +82,53 @@ def test_the_edit_window_closes_fifteen_minutes_after_writing(two_tickets):
             services.do_edit_comment(comment, user=staff, body="too late")
         assert refused.value.status_code == 409
         assert Comment.objects.get(pk=comment.pk).body == "final"
+
+
+def test_who_may_be_mentioned_agrees_with_who_sees_the_ticket_and_its_notes(two_tickets):
+    """readers_q (users of a ticket, in one query) and INTERNAL_READERS mirror
+    visible_tickets and reads_internal_notes (one user at a time)."""
+    from ticketflower.discussions import services
+    from ticketflower.runs import access
+    from ticketflower.runs.models import TicketInstance
+
+    helper, (first, _) = two_tickets
+    for name, roles in [
+        ("nobody", ()),
+        ("clerk", ("staff",)),
+        ("packer", ("warehouse",)),
+        ("both", ("staff", "warehouse")),
+        ("tess", ("ticket_admin",)),
+        ("owner", ("tenant_admin", "workflow_creator")),
+    ]:
+        helper.user(name, *roles)
+    with schema_context(helper.slug):
+        ticket = TicketInstance.objects.get(pk=first)
+        readers = set(User.objects.filter(access.readers_q(ticket)).distinct())
+        noted = set(User.objects.filter(services.INTERNAL_READERS))
+        for user in User.objects.all():
+            sees = access.visible_tickets(user).filter(pk=ticket.pk).exists()
+            assert (user in readers) == sees, user.username
+            assert (user in noted) == services.reads_internal_notes(user, ticket), user.username
+        assert {u.username for u in readers} >= {"submitter", "clerk", "both", "tess", "boss"}
+
+
+def test_finding_the_people_mentioned_costs_the_same_for_three_or_thirty(two_tickets):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ticketflower.discussions import services
+    from ticketflower.runs.models import TicketInstance
+
+    helper, (first, _) = two_tickets
+    for n in range(30):
+        helper.user(f"p{n}", "staff")
+    with schema_context(helper.slug):
+        ticket = TicketInstance.objects.select_related("ticket_definition").get(pk=first)
+        counts = []
+        for n in (3, 30):
+            body = " ".join(f"@p{i}" for i in range(n))
+            with CaptureQueriesContext(connection) as queries:
+                found = services.mentioned_in(body, ticket, internal=False)
+            assert len(found) == n
+            counts.append(len(queries))
+        assert counts[0] == counts[1] == 1

@@ -140,6 +140,7 @@ class CommentViewSet(
         exist)."""
         if not hasattr(self, "_ticket"):
             found = access.visible_tickets(self.request.user).filter(pk=self.kwargs["ticket_pk"])
+            found = found.select_related("ticket_definition")
             self._ticket = found.first()
         if self._ticket is None:
             raise Http404("No such ticket.")
