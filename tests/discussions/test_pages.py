@@ -107,3 +107,21 @@ def test_the_browsable_api_shows_a_tickets_comments_with_a_form_to_add_one(expen
             f"{title} – TicketFlower"
         )
     assert 'name="body"' in client.get(listing, HTTP_ACCEPT="text/html").content.decode()
+
+
+def test_someone_assigned_a_task_of_a_ticket_they_do_not_see_gets_no_conversation(expense):
+    helper, ticket = expense
+    task = ticket["tasks"][0]["id"]
+    boss = helper.client("boss", "ticket_admin")
+    packer_id = helper.user("packer", "warehouse").pk
+    assigned = boss.post(f"/api/v1/tasks/{task}/assign/", {"user": packer_id}, format="json")
+    assert assigned.status_code == 200, assigned.json()
+    packer = login(helper, "packer", "warehouse")
+    page = packer.get(f"/tasks/{task}/")
+    assert page.status_code == 200
+    assert 'id="comments"' not in page.content.decode()
+    answer = packer.post(
+        f"/tickets/{ticket['id']}/comments/",
+        {"csrfmiddlewaretoken": csrf(packer, f"/tasks/{task}/"), "body": "hi", "task": task},
+    )
+    assert answer.status_code == 404

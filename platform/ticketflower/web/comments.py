@@ -17,8 +17,8 @@ from ticketflower.runs import access
 
 def for_page(user: Any, ticket_id: int, task_id: int | None = None) -> dict[str, Any]:
     """What a page shows of the comments: those the user sees (of one task, if given),
-    whether the user may comment (someone assigned a task of a ticket they do not see
-    opens the task's page, not its ticket's conversation) and write internal notes."""
+    whether the user takes part (someone assigned a task of a ticket they do not see
+    opens the task's page, not its ticket's conversation) and writes internal notes."""
     comments = services.visible_comments(user).filter(ticket_id=ticket_id)
     if task_id is not None:
         comments = comments.filter(task_id=task_id)
