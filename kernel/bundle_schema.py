@@ -17,6 +17,8 @@ from kernel.validation import (
     COMPLETION_KEYS,
     COMPLETION_STATUSES,
     FORMAT,
+    MAX_DEADLINE,
+    MIN_DEADLINE,
     TASK_KEYS,
     TICKET_KEYS,
     TOP_KEYS,
@@ -98,6 +100,11 @@ def bundle_json_schema(task_types: Iterable[str]) -> dict[str, Any]:
                     "output_transform": _TRANSFORM,
                     "timeout_seconds": {**_POSITIVE, "type": ["integer", "null"]},
                     "callback_timeout_seconds": {**_POSITIVE, "type": ["integer", "null"]},
+                    "deadline_seconds": {
+                        "type": ["integer", "null"],
+                        "minimum": MIN_DEADLINE,
+                        "maximum": MAX_DEADLINE,
+                    },
                     "roles": {**_NAMES, "type": ["array", "null"]},
                 },
                 # An action calls its URL.

@@ -44,10 +44,14 @@ TOP_KEYS = ("$schema", "format", "workflow", "tasks", "completions", "tickets")
 WORKFLOW_KEYS = (
     "title", "description", "ext_ref", "fields_schema", "max_iterations", "display_layout",
 )  # fmt: skip
+# How long a person's task may take (`deadline_seconds`): a minute to a year.
+MIN_DEADLINE = 60
+MAX_DEADLINE = 365 * 24 * 3600
 TASK_KEYS = (
     "title", "description", "ext_ref", "task_type", "input_fields", "output_fields",
     "condition", "edit_layout", "display_layout", "action_url", "input_transform",
     "output_transform", "timeout_seconds", "callback_timeout_seconds", "roles",
+    "deadline_seconds",
 )  # fmt: skip
 COMPLETION_KEYS = (
     "title", "description", "ext_ref", "completion_status", "fields", "condition",
@@ -405,6 +409,21 @@ def _task(
             "'callback_timeout_seconds' applies to ASYNC_ACTION tasks only (how long their "
             "callback is waited for)",
         )
+    yield from _positive_int(task, "deadline_seconds", at)
+    deadline = task.get("deadline_seconds")
+    if isinstance(deadline, int) and not isinstance(deadline, bool) and deadline > 0:
+        if task_type in ACTION_TYPES:
+            yield Problem(
+                at + "/deadline_seconds",
+                "'deadline_seconds' applies to tasks done by people (an action has "
+                "'timeout_seconds' and 'callback_timeout_seconds')",
+            )
+        elif not MIN_DEADLINE <= deadline <= MAX_DEADLINE:
+            yield Problem(
+                at + "/deadline_seconds",
+                f"'deadline_seconds' must be between {MIN_DEADLINE} (a minute) and "
+                f"{MAX_DEADLINE} (365 days)",
+            )
     yield from _roles(task, "roles", at)
     if task.get("roles") and task_type in ACTION_TYPES:
         yield Problem(at + "/roles", "'roles' applies to tasks done by people, not to actions")

@@ -59,6 +59,13 @@ class BundleTaskSerializer(serializers.Serializer):
     callback_timeout_seconds = serializers.IntegerField(
         required=False, allow_null=True, min_value=1
     )
+    deadline_seconds = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=60,
+        max_value=365 * 24 * 3600,
+        help_text="A person's task: overdue this long after it started (null: no deadline).",
+    )
     roles = NameListField(
         required=False,
         allow_null=True,

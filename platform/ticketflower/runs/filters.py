@@ -6,11 +6,13 @@ import datetime
 
 import django_filters
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from ticketflower.definitions.filters import IdFilter
 from ticketflower.runs.access import claimable_q
 from ticketflower.runs.models import (
+    ACTIVE_TASK_STATUSES,
     ErrorStatus,
     ErrorType,
     TaskInstance,
@@ -96,12 +98,24 @@ class TaskFilterSet(django_filters.FilterSet):
     task_type = django_filters.CharFilter()
     ticket = IdFilter(field_name="workflow_instance__ticket__id")
     workflow_instance = IdFilter(field_name="workflow_instance_id")
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue", help_text="Active and past its deadline (or not)."
+    )
+    deadline_before = UtcDateTimeFilter(field_name="deadline_at", lookup_expr="lt")
+    deadline_after = UtcDateTimeFilter(field_name="deadline_at", lookup_expr="gte")
 
     class Meta:
         model = TaskInstance
         fields = [
             "q", "status", "assigned", "claimable", "task_type", "ticket", "workflow_instance",
+            "overdue", "deadline_before", "deadline_after",
         ]  # fmt: skip
+
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        q = overdue_q()
+        return queryset.filter(q) if value else queryset.exclude(q)
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(text_q("workflow_instance__", value)) if value else queryset
@@ -114,6 +128,15 @@ class TaskFilterSet(django_filters.FilterSet):
             return queryset
         q = claimable_q(self.request.user)
         return queryset.filter(q) if value else queryset.exclude(q)
+
+
+def overdue_q(now: datetime.datetime | None = None) -> Q:
+    """Active task instances past their deadline."""
+    return Q(
+        status__in=ACTIVE_TASK_STATUSES,
+        deadline_at__isnull=False,
+        deadline_at__lte=now or timezone.now(),
+    )
 
 
 class TicketErrorFilterSet(django_filters.FilterSet):

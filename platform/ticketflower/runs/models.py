@@ -178,6 +178,10 @@ class TaskInstance(models.Model):
     # infrastructure failure seen. None for a person's task.
     due_at = models.DateTimeField(null=True, blank=True)
     dispatches = models.PositiveIntegerField(default=0)
+    # A person's deadline (its definition's `deadline_seconds` after it started), and when
+    # the people concerned were told it passed (once; runs/deadlines.py).
+    deadline_at = models.DateTimeField(null=True, blank=True)
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
     last_failure = models.TextField(null=True, blank=True)
 
     class Meta:
@@ -189,6 +193,11 @@ class TaskInstance(models.Model):
             models.Index(fields=["status", "assigned_to"], name="task_inbox"),
             models.Index(
                 fields=["due_at"], name="task_due", condition=models.Q(due_at__isnull=False)
+            ),
+            models.Index(
+                fields=["deadline_at"],
+                name="task_deadline",
+                condition=models.Q(deadline_at__isnull=False),
             ),
         ]
 

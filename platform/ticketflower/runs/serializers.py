@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -128,6 +129,13 @@ def _ticket_summary(task: TaskInstance) -> str:
     return found or ""
 
 
+def is_overdue(task: TaskInstance, now: Any = None) -> bool:
+    """Active and past its deadline."""
+    if task.deadline_at is None or not task.is_active:
+        return False
+    return task.deadline_at <= (now or timezone.now())
+
+
 def task_data(task: TaskInstance, base: str = API_ROOT) -> dict[str, Any]:
     """TaskInstanceSerializer's output."""
     ticket_id = getattr(task, "ticket_id", None)
@@ -157,6 +165,8 @@ def task_data(task: TaskInstance, base: str = API_ROOT) -> dict[str, Any]:
         "completed_at": _time(task.completed_at),
         "updated_at": _time(task.updated_at),
         "due_at": _time(task.due_at),
+        "deadline_at": _time(task.deadline_at),
+        "overdue": is_overdue(task),
         "dispatches": task.dispatches,
         "last_failure": task.last_failure,
     }
@@ -255,6 +265,7 @@ class TaskInstanceSerializer(FastRepresentation, serializers.ModelSerializer):
         "cannot be read."
     )
     output = serializers.JSONField(read_only=True, allow_null=True)
+    overdue = serializers.SerializerMethodField(help_text="Active and past its deadline_at.")
     assigned_to = user_ref_field("Who works on it.")
     completed_by = user_ref_field("Who completed it.")
 
@@ -265,7 +276,7 @@ class TaskInstanceSerializer(FastRepresentation, serializers.ModelSerializer):
             "task_definition", "title", "description", "task_type", "status", "input",
             "output_schema", "output", "start_iteration", "end_iteration",
             "assigned_to", "completed_by", "created_at", "started_at", "completed_at",
-            "updated_at", "due_at", "dispatches", "last_failure",
+            "updated_at", "due_at", "deadline_at", "overdue", "dispatches", "last_failure",
         ]  # fmt: skip
         read_only_fields = fields
         extra_kwargs = {
@@ -273,10 +284,16 @@ class TaskInstanceSerializer(FastRepresentation, serializers.ModelSerializer):
                        "an action is handed to the workers again, a callback's deadline "
                        "passes. Null for a person's task or an ended one."},
             "dispatches": {"help_text": "How many times it was handed to a worker."},
+            "deadline_at": {"help_text": "When a person's task is due (its definition's "
+                            "deadline_seconds after it started); null: no deadline."},
             "last_failure": {"help_text": "The last infrastructure failure seen, if any."},
         }  # fmt: skip
 
     represent = staticmethod(task_data)
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_overdue(self, task: TaskInstance) -> bool:
+        return is_overdue(task)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, task: TaskInstance) -> str:

@@ -251,7 +251,8 @@ class TaskViewSet(
         "cancel": NoBodySerializer,
     }
     filterset_class = TaskFilterSet
-    ordering_fields = ["id", "created_at", "updated_at", "status"]
+    # By deadline ascending, tasks without one come last (PostgreSQL's NULLS LAST).
+    ordering_fields = ["id", "created_at", "updated_at", "status", "deadline_at"]
     ordering = ["-id"]
 
     def get_queryset(self):

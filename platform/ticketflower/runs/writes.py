@@ -214,9 +214,17 @@ def _task_rows(
             start_iteration=effect["start_iteration"],
             started_at=now if effect["status"] in ACTIVE_STATUSES else None,
             due_at=due_at(comp, effect["task"], effect["status"], now),
+            deadline_at=deadline_at(comp, effect["task"], now),
         )
         for effect in created
     ]
+
+
+def deadline_at(comp: Compiled, title: str, now: Any) -> Any:
+    """A person's deadline for a new task instance: its definition's `deadline_seconds`
+    from now (None without one)."""
+    seconds = comp.task_deadlines.get(title)
+    return now + timedelta(seconds=seconds) if seconds else None
 
 
 def _change_parts(

@@ -127,6 +127,13 @@ def task_form(fields: list[str], company_roles: list[str], data: Any = None, ini
             help_text="How long its callback is waited for before the task fails (default: "
             "the service's). " + settings_help.get("callback_timeout_seconds", ""),
         )
+        deadline_seconds = forms.IntegerField(
+            label="Deadline (seconds)",
+            required=False,
+            min_value=60,
+            help_text="A person's task is overdue this long after it starts (3600: an hour, "
+            "86400: a day); empty: no deadline.",
+        )
 
     return TaskForm(data=data, initial=initial)
 

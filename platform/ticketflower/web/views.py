@@ -13,9 +13,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.timesince import timesince
+from django.utils.timesince import timesince, timeuntil
 from django.views.decorators.http import require_POST
 
 from kernel.graph import workflow_graph
@@ -25,6 +26,7 @@ from ticketflower.definitions import bundles
 from ticketflower.definitions.models import TicketDefinition
 from ticketflower.definitions.permissions import reads_everything, submittable
 from ticketflower.runs import access, history, services
+from ticketflower.runs.filters import overdue_q
 from ticketflower.runs.models import ACTIVE_TASK_STATUSES, TaskInstance
 from ticketflower.runs.models import WorkflowStatus as WorkflowRunStatus
 from ticketflower.runs.serializers import described_tasks, task_data
@@ -48,12 +50,21 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    """Tasks assigned to me, and tasks I may claim, oldest first."""
+    """Tasks assigned to me, and tasks I may claim: oldest first, or by deadline; only the
+    overdue ones on request. A ticket admin also sees every overdue task."""
     user = request.user
-    active = _tasks(user).filter(status__in=ACTIVE_TASK_STATUSES).order_by("created_at")
+    by_deadline = request.GET.get("sort") == "deadline"
+    overdue_only = request.GET.get("overdue") == "1"
+    order = [F("deadline_at").asc(nulls_last=True), "created_at"] if by_deadline else ["created_at"]
+    active = _tasks(user).filter(status__in=ACTIVE_TASK_STATUSES).order_by(*order)
+    if overdue_only:
+        active = active.filter(overdue_q())
     claimable = active.filter(access.claimable_q(user))
     mine = [_card(t) for t in active.filter(assigned_to=user.pk)[:100]]
     page = Paginator(claimable, PAGE_SIZE).get_page(request.GET.get("page"))
+    late = []
+    if access.sees_all(user):
+        late = [_card(t) for t in _tasks(user).filter(overdue_q()).order_by("deadline_at")[:50]]
     return render(
         request,
         "web/inbox.html",
@@ -62,13 +73,23 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "claimable": [_card(t) for t in page],
             "page": page,
             "keep": _without_page(request),
+            "by_deadline": by_deadline,
+            "overdue_only": overdue_only,
+            "late": late,
         },
     )
 
 
 def _card(task: TaskInstance) -> dict[str, Any]:
-    """A task as the inbox shows it: the API's representation and how long it waits."""
-    return {**task_data(task), "age": timesince(task.created_at)}
+    """A task as the inbox shows it: the API's representation, how long it waits and how
+    its deadline stands."""
+    card = {**task_data(task), "age": timesince(task.created_at)}
+    if task.deadline_at is not None and task.is_active:
+        if card["overdue"]:
+            card["deadline_text"] = f"overdue by {timesince(task.deadline_at)}"
+        else:
+            card["deadline_text"] = f"due in {timeuntil(task.deadline_at)}"
+    return card
 
 
 def _task(request: HttpRequest, pk: int) -> TaskInstance:
