@@ -37,7 +37,7 @@ router.register("tasks", runs.TaskViewSet, basename="task")
 router.register("ticket-errors", runs.TicketErrorViewSet, basename="ticket-error")
 router.register("files", runs.FileViewSet, basename="file")
 router.register("audit", AuditEntryViewSet, basename="audit-entry")
-router.register("comments", CommentViewSet, basename="comment")
+router.register(r"tickets/(?P<ticket_pk>\d+)/comments", CommentViewSet, basename="comment")
 router.register("webhooks", notifications.WebhookViewSet, basename="webhook")
 router.register("deliveries", notifications.DeliveryViewSet, basename="delivery")
 

@@ -47,6 +47,7 @@ def test_people_comment_on_a_ticket_and_notes_stay_internal(committed_tenant, ap
     with page.expect_navigation():
         page.get_by_role("button", name="Comment").click()
     assert page.locator(".comments li.internal").count() == 1
+    assert "Internal note" in page.locator(".comments li.internal").inner_text()
     tab.shot("ticket-comments-admin")
     _logout(tab)
 

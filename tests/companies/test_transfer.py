@@ -33,7 +33,8 @@ def _cli(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def _populate(helper) -> dict:
-    """Tickets in several states, a ticket error, a file: what a company holds."""
+    """Tickets in several states, a ticket error, a file, comments with a mention and an
+    internal note: what a company holds."""
     runner = Runner(helper, install(helper, simple_bundle()), "staff")
     done = runner.submit({"amount": 10, "title": "paid"}).json()
     runner.complete(done["id"], "Review", {"approved": False, "comment": "no"})
@@ -44,12 +45,20 @@ def _populate(helper) -> dict:
     )
     assert answer.status_code == 201, answer.json()
     runner.fail(waiting["id"], "Review", "the reviewer's system failed")
+    comments = f"/api/v1/tickets/{waiting['id']}/comments/"
+    mention = runner.submitter.post(comments, {"body": "@boss see the receipt"}, format="json")
+    assert mention.json()["mentions"][0]["username"] == "boss", mention.json()
+    note = {"body": "Known customer.", "internal": True}
+    assert runner.admin.post(comments, note, format="json").status_code == 201
     return {"done": done["id"], "waiting": waiting["id"]}
 
 
 def _table_rows(url: str, schema: str) -> dict[str, list]:
     """Every row of the company's tables (those an export carries), by table."""
-    tables = sorted({m._meta.db_table for m in company_models()} | {"auth_user_groups"})
+    tables = sorted(
+        {m._meta.db_table for m in company_models()}
+        | {"auth_user_groups", "discussions_comment_mentions"}
+    )
     with psycopg.connect(url) as db:
         out = {}
         for table in tables:
@@ -143,6 +152,10 @@ def test_an_import_under_another_slug_moves_its_files_and_works(alpha, settings,
     client.credentials(HTTP_AUTHORIZATION=f"Token {login.json()['token']}")
     ticket = client.get(f"/api/v1/tickets/{tickets['waiting']}/").json()
     assert ticket["fields"]["title"] == "waiting"
+    comments = client.get(f"/api/v1/tickets/{tickets['waiting']}/comments/").json()["results"]
+    assert [(c["body"], [m["username"] for m in c["mentions"]]) for c in comments] == [
+        ("@boss see the receipt", ["boss"])
+    ]
     (file,) = client.get("/api/v1/files/").json()["results"]
     download = client.get(file["download"])
     assert b"".join(download.streaming_content) == b"receipt bytes"

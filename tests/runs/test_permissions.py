@@ -1,4 +1,5 @@
-"""The permission matrix of the run API: every endpoint × every kind of user × company.
+"""The permission matrix of the run API (tickets' comments included): every endpoint ×
+every kind of user × company.
 
 Endpoints are declared once (NetBox-style), each with the answer every kind of user
 gets, from the rules of docs/decision-runs-visibility.md and docs/runs-api.md:
@@ -6,8 +7,10 @@ gets, from the rules of docs/decision-runs-visibility.md and docs/runs-api.md:
 - a stranger (signed in, no role, created nothing): empty lists, 403 on submitting a
   type they may not, 404 on every object (as if it did not exist);
 - the clerk (role `staff`, the ticket type's role, who submitted the tickets): reads
-  them, claims the task, 403 on what only a ticket admin does;
-- a ticket admin: everything (409 where the state, not the role, refuses);
+  them, claims the task, comments and edits their comment, 403 on what only a ticket
+  admin does;
+- a ticket admin: everything (409 where the state, not the role, refuses) but editing
+  someone else's comment (403: its author's only);
 - a ticket admin of another company, on their own host: 404 on every object of this
   one; a reference to one in a body (a ticket type, a ticket) is a 400 "no such ... you
   see", the same as for an id that exists nowhere.
@@ -35,7 +38,8 @@ class Endpoint:
     operation_id: str
     method: str
     url: str  # {t}: a ticket, {w}: its workflow instance, {task}: its open FORM task,
-    # {err_task}: a task in ERROR, {e}: its ticket error, {f}: a file, {k}: the ticket type
+    # {err_task}: a task in ERROR, {e}: its ticket error, {f}: a file, {k}: the ticket type,
+    # {c}: the clerk's comment on {t}
     answers: tuple[int, int, int, int, int]  # in the order of ROLES
     body: Any = None
 
@@ -55,6 +59,12 @@ ENDPOINTS = [
     E("tickets_retrieve", "get", f"{T}/{{t}}/", SEEN),
     E("tickets_history", "get", f"{T}/{{t}}/history/", SEEN),
     E("tickets_activity", "get", f"{T}/{{t}}/activity/", SEEN),
+    E("ticket_comments_list", "get", f"{T}/{{t}}/comments/", SEEN),
+    E("ticket_comments_create", "post", f"{T}/{{t}}/comments/", (401, 404, 201, 201, 404),
+      lambda i: {"body": "Any news?"}),
+    E("ticket_comments_retrieve", "get", f"{T}/{{t}}/comments/{{c}}/", SEEN),
+    E("ticket_comments_edit", "patch", f"{T}/{{t}}/comments/{{c}}/", (401, 404, 200, 403, 404),
+      lambda i: {"body": "Receipt attached."}),
     E("workflow_instances_list", "get", f"{W}/", LIST),
     E("workflow_instances_retrieve", "get", f"{W}/{{w}}/", SEEN),
     E("workflow_instances_data", "get", f"{W}/{{w}}/data/", SEEN),
@@ -105,6 +115,10 @@ def _world(alpha) -> dict[str, int]:
     waiting, failed = submit(5), submit(6)
     upload = {"ticket": waiting["id"], "file": SimpleUploadedFile("a.txt", b"x")}
     file_id = clerk.post("/api/v1/files/", upload, format="multipart").json()["id"]
+    comment = {"body": "Reciept attached."}
+    comment_id = clerk.post(
+        f"/api/v1/tickets/{waiting['id']}/comments/", comment, format="json"
+    ).json()["id"]
     review = failed["tasks"][0]["id"]
     assert clerk.post(f"/api/v1/tasks/{review}/claim/").status_code == 200
     done = clerk.post(f"/api/v1/tasks/{review}/complete/", {"output": {"approved": True}},
@@ -119,7 +133,7 @@ def _world(alpha) -> dict[str, int]:
     return {
         "k": kind, "t": waiting["id"], "w": waiting["workflow_instance"]["id"],
         "task": waiting["tasks"][0]["id"], "err_task": archive.pk, "e": error.pk,
-        "f": file_id, "clerk": alpha.user("clerk").pk,
+        "f": file_id, "c": comment_id, "clerk": alpha.user("clerk").pk,
     }  # fmt: skip
 
 

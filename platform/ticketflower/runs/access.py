@@ -75,6 +75,19 @@ def ticket_q(user: Any, prefix: str = "") -> Q | None:
     return q
 
 
+def readers_q(ticket: TicketInstance) -> Q:
+    """ticket_q turned around: the condition on users who see `ticket` (its ticket
+    admins, its creator, the holders of a role its definition lists), to find them in
+    one query."""
+    q = Q(groups__name=TICKET_ADMIN)
+    if ticket.created_by_id is not None:
+        q |= Q(pk=ticket.created_by_id)
+    roles = sorted(ticket.ticket_definition.company_role_access or [])
+    if roles:
+        q |= Q(groups__name__in=roles)
+    return q
+
+
 def _filtered(queryset: QuerySet, q: Q | None) -> QuerySet:
     return queryset if q is None else queryset.filter(q)
 

@@ -17,13 +17,15 @@ from ticketflower.runs import access
 
 def for_page(user: Any, ticket_id: int, task_id: int | None = None) -> dict[str, Any]:
     """What a page shows of the comments: those the user sees (of one task, if given),
-    and whether the user may write internal notes."""
+    whether the user takes part (someone assigned a task of a ticket they do not see
+    opens the task's page, not its ticket's conversation) and writes internal notes."""
     comments = services.visible_comments(user).filter(ticket_id=ticket_id)
     if task_id is not None:
         comments = comments.filter(task_id=task_id)
     return {
         "comments": comments.select_related("author", "task__task_definition").order_by("id"),
-        "may_note": access.sees_all(user),
+        "may_comment": access.visible_tickets(user).filter(pk=ticket_id).exists(),
+        "may_note": services.reads_internal_notes(user),
     }
 
 
@@ -34,13 +36,12 @@ def add(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = access.visible_tickets(request.user).filter(pk=pk).first()
     if ticket is None:
         raise Http404("No such ticket.")
+    task_id = request.POST.get("task") or ""
+    if task_id and not task_id.isdigit():
+        raise Http404("No such task.")
     task = None
-    task_id = request.POST.get("task")
-    if task_id:
-        task = access.visible_tasks(request.user).filter(pk=task_id).first()
-        if task is None:
-            raise Http404("No such task.")
     try:
+        task = services.task_of(ticket, int(task_id) if task_id else None)
         services.do_add_comment(
             ticket,
             author=request.user,
