@@ -146,3 +146,70 @@ def test_the_inbox_shows_what_is_overdue_and_sorts_by_deadline(committed_tenant,
     page.goto(f"{base}/inbox/")
     assert "Overdue in the company" in page.locator("body").inner_text()
     assert page.locator("section[aria-labelledby=late] .card").count() == 1
+
+
+def test_a_person_turns_a_notification_off_and_an_admin_manages_webhooks_and_reads_the_trail(
+    committed_tenant, api_server, tab
+):
+    from django.contrib.auth.models import User
+    from django_tenants.utils import schema_context
+
+    from ticketflower.notifications.models import Delivery
+
+    helper = committed_tenant
+    rita = helper.user("rita", "reviewer")
+    with schema_context(helper.slug):
+        User.objects.filter(pk=rita.pk).update(email="rita@example.com")
+    helper.user("admin", "tenant_admin")
+    base = f"http://{helper.host}:{api_server}"
+    page = tab.page
+
+    _login(tab, base, "rita")
+    page.get_by_role("link", name="Notifications").click()
+    assert "Emails go to rita@example.com." in page.locator("body").inner_text()
+    page.get_by_label("A task I may claim is waiting").uncheck()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save").click()
+    assert "Notification settings saved." in page.locator("body").inner_text()
+    assert not page.get_by_label("A task I may claim is waiting").is_checked()
+    assert page.get_by_label("A task was assigned to me").is_checked()
+    tab.shot("my-notifications")
+    _logout(tab)
+
+    _login(tab, base, "admin")
+    page.get_by_role("link", name="Webhooks").click()
+    page.get_by_label("URL").fill("https://hooks.example.com/tf")
+    page.get_by_label("A ticket I submitted finished or was put on hold").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add webhook").click()
+    assert "Events now go to https://hooks.example.com/tf." in page.locator("body").inner_text()
+    assert "ticket_finished" in page.locator("section[aria-labelledby=hooks]").inner_text()
+    # A delivery that failed for good is shown with its error and can be sent again.
+    with schema_context(helper.slug):
+        failed = Delivery.objects.create(
+            channel="webhook",
+            kind="ticket_finished",
+            url="https://hooks.example.com/tf",
+            status="FAILED",
+            attempts=12,
+            last_error="https://hooks.example.com/tf answered 500",
+        )
+    page.reload()
+    assert "1 delivery failed" in page.locator("body").inner_text()
+    tab.shot("webhooks")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send again").click()
+    assert f"Delivery {failed.pk} is sent again." in page.locator("body").inner_text()
+    with schema_context(helper.slug):
+        again = Delivery.objects.get(pk=failed.pk)
+        # No worker runs here: it waits, from its first attempt again.
+        assert (again.status, again.attempts) == ("PENDING", 0)
+
+    page.get_by_role("link", name="Audit").click()
+    trail = page.locator("ol.activity").inner_text()
+    assert "admin · webhook created · https://hooks.example.com/tf" in trail
+    page.get_by_label("Change").select_option("webhook.created")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Show").click()
+    assert page.locator("ol.activity li").count() == 1
+    tab.shot("audit")
