@@ -36,10 +36,16 @@ def populate(actions_url: str | None = None) -> None:
     )
 
     admin = User.objects.get(username="admin")
+    # Addresses, so that the demo's notifications are written under .data/mail/.
+    User.objects.filter(pk=admin.pk).update(email="admin@demo.example")
     for role in STAFF_ROLES:
         do_create_role(role)
     staff = do_create_user(
-        username=STAFF[0], password=STAFF[1], roles=list(STAFF_ROLES), check_strength=False
+        username=STAFF[0],
+        password=STAFF[1],
+        roles=list(STAFF_ROLES),
+        check_strength=False,
+        email=f"{STAFF[0]}@demo.example",
     )
     examples = Path(settings.BASE_DIR) / "examples"
     actions_url = actions_url or os.environ.get(ACTIONS_URL_ENV)
