@@ -20,6 +20,7 @@ from kernel.validation import (
     TASK_KEYS,
     TICKET_KEYS,
     TOP_KEYS,
+    WORK_TIME_BOUNDS,
     WORKFLOW_KEYS,
 )
 
@@ -98,6 +99,14 @@ def bundle_json_schema(task_types: Iterable[str]) -> dict[str, Any]:
                     "output_transform": _TRANSFORM,
                     "timeout_seconds": {**_POSITIVE, "type": ["integer", "null"]},
                     "callback_timeout_seconds": {**_POSITIVE, "type": ["integer", "null"]},
+                    "work_time_seconds": {
+                        "type": ["integer", "null"],
+                        "minimum": WORK_TIME_BOUNDS[0],
+                        "maximum": WORK_TIME_BOUNDS[1],
+                        "description": "How long the work may take: its instances are "
+                        "overdue this many seconds after they are created "
+                        "(docs/decision-due-dates.md).",
+                    },
                     "roles": {**_NAMES, "type": ["array", "null"]},
                 },
                 # An action calls its URL.

@@ -244,3 +244,21 @@ def test_a_callback_deadline_applies_to_async_actions_only():
     assert problems(b) == {}
     b["tasks"][0]["callback_timeout_seconds"] = 3600  # Price order: a SYNC_ACTION
     assert "ASYNC_ACTION tasks only" in problems(b)["/tasks/0/callback_timeout_seconds"]
+
+
+@pytest.mark.parametrize("value", [0, 59, 365 * 24 * 3600 + 1, "60", 60.0, False, None])
+def test_a_work_time_is_an_integer_from_a_minute_to_a_year(value):
+    b = good()
+    b["tasks"][0]["work_time_seconds"] = value
+    found = problems(b)
+    if value is None:
+        assert found == {}
+    else:
+        assert "a minute" in found["/tasks/0/work_time_seconds"]
+
+
+def test_any_task_type_may_declare_a_work_time():
+    b = good()
+    for entry in b["tasks"]:
+        entry["work_time_seconds"] = 3600
+    assert problems(b) == {}

@@ -6,10 +6,12 @@ import datetime
 
 import django_filters
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from ticketflower.definitions.filters import IdFilter
 from ticketflower.runs.access import claimable_q
+from ticketflower.runs.deadlines import not_overdue_q, overdue_q
 from ticketflower.runs.models import (
     ErrorStatus,
     ErrorType,
@@ -96,11 +98,23 @@ class TaskFilterSet(django_filters.FilterSet):
     task_type = django_filters.CharFilter()
     ticket = IdFilter(field_name="workflow_instance__ticket__id")
     workflow_instance = IdFilter(field_name="workflow_instance_id")
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue",
+        help_text="`true`: active tasks past their deadline_at; `false`: the others (no "
+        "deadline, not yet due, or ended).",
+    )
+    deadline_before = UtcDateTimeFilter(
+        field_name="deadline_at", lookup_expr="lt", help_text="deadline_at before this time."
+    )
+    deadline_after = UtcDateTimeFilter(
+        field_name="deadline_at", lookup_expr="gte", help_text="deadline_at at or after this time."
+    )
 
     class Meta:
         model = TaskInstance
         fields = [
             "q", "status", "assigned", "claimable", "task_type", "ticket", "workflow_instance",
+            "overdue", "deadline_before", "deadline_after",
         ]  # fmt: skip
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
@@ -108,6 +122,12 @@ class TaskFilterSet(django_filters.FilterSet):
 
     def filter_assigned(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(assigned_to=self.request.user.pk)
+
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        now = timezone.now()
+        return queryset.filter(overdue_q(now) if value else not_overdue_q(now))
 
     def filter_claimable(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from plugins.manager import notify
 from ticketflower.api.errors import Conflict
+from ticketflower.runs.deadlines import sweep_overdue
 from ticketflower.runs.models import TaskInstance, TaskStatus
 from ticketflower.runs.notifications import event_for
 
@@ -45,7 +46,8 @@ IDEMPOTENCY_KEYS_KEPT = timedelta(days=1)
 
 
 def sweep_company(now: Any = None, *, lost_before: Any = None) -> dict[str, int]:
-    """Sweep the current company's schema: {"redelivered", "expired", "keys_dropped"}.
+    """Sweep the current company's schema: {"redelivered", "expired", "keys_dropped",
+    "overdue"} (the last: tasks announced overdue, runs/deadlines.py).
 
     `lost_before`: the broker came back empty at that time, so every message it held is
     gone; an action waiting since before then is handed over at once rather than when
@@ -80,6 +82,7 @@ def sweep_company(now: Any = None, *, lost_before: Any = None) -> dict[str, int]
             counts["redelivered"] += 1
     for task in expired:
         counts["expired"] += _expire(task)
+    counts["overdue"] = len(sweep_overdue(now))
     return counts
 
 
@@ -167,7 +170,7 @@ def sweep_all(*, lost_before: Any = None) -> dict[str, int]:
     from tenants.models import Company
     from ticketflower.notifications.delivery import sweep_company as sweep_deliveries
 
-    totals = {"redelivered": 0, "expired": 0, "keys_dropped": 0, "deliveries": 0}
+    totals = {"redelivered": 0, "expired": 0, "keys_dropped": 0, "overdue": 0, "deliveries": 0}
     with schema_context(get_public_schema_name()):
         schemas = list(Company.objects.values_list("schema_name", flat=True))
     for schema in schemas:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -21,6 +22,7 @@ from ticketflower.definitions.openapi import TraceSerializer
 from ticketflower.runs import cards
 from ticketflower.runs.access import sees_all
 from ticketflower.runs.compiled import compiled
+from ticketflower.runs.deadlines import is_overdue
 from ticketflower.runs.models import (
     FileUpload,
     TaskInstance,
@@ -157,6 +159,9 @@ def task_data(task: TaskInstance, base: str = API_ROOT) -> dict[str, Any]:
         "completed_at": _time(task.completed_at),
         "updated_at": _time(task.updated_at),
         "due_at": _time(task.due_at),
+        "deadline_at": _time(task.deadline_at),
+        "overdue": is_overdue(task, timezone.now()),
+        "overdue_notified_at": _time(task.overdue_notified_at),
         "dispatches": task.dispatches,
         "last_failure": task.last_failure,
     }
@@ -255,6 +260,9 @@ class TaskInstanceSerializer(FastRepresentation, serializers.ModelSerializer):
         "cannot be read."
     )
     output = serializers.JSONField(read_only=True, allow_null=True)
+    overdue = serializers.SerializerMethodField(
+        help_text="Active and past its deadline_at (an ended task never is)."
+    )
     assigned_to = user_ref_field("Who works on it.")
     completed_by = user_ref_field("Who completed it.")
 
@@ -265,13 +273,18 @@ class TaskInstanceSerializer(FastRepresentation, serializers.ModelSerializer):
             "task_definition", "title", "description", "task_type", "status", "input",
             "output_schema", "output", "start_iteration", "end_iteration",
             "assigned_to", "completed_by", "created_at", "started_at", "completed_at",
-            "updated_at", "due_at", "dispatches", "last_failure",
+            "updated_at", "due_at", "deadline_at", "overdue", "overdue_notified_at",
+            "dispatches", "last_failure",
         ]  # fmt: skip
         read_only_fields = fields
         extra_kwargs = {
             "due_at": {"help_text": "When the platform looks at it again if nothing happens: "
                        "an action is handed to the workers again, a callback's deadline "
                        "passes. Null for a person's task or an ended one."},
+            "deadline_at": {"help_text": "When its work is due: its creation time plus its "
+                            "definition's work_time_seconds; null without one."},
+            "overdue_notified_at": {"help_text": "When it was announced overdue (once); "
+                                    "null until then."},
             "dispatches": {"help_text": "How many times it was handed to a worker."},
             "last_failure": {"help_text": "The last infrastructure failure seen, if any."},
         }  # fmt: skip
@@ -290,6 +303,10 @@ class TaskInstanceSerializer(FastRepresentation, serializers.ModelSerializer):
 
     def get_ticket_summary(self, task: TaskInstance) -> str:
         return _ticket_summary(task)
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_overdue(self, task: TaskInstance) -> bool:
+        return is_overdue(task, timezone.now())
 
     @extend_schema_field({"type": "object", "additionalProperties": {"nullable": True}})
     def get_input(self, task: TaskInstance) -> dict[str, Any]:

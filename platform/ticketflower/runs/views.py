@@ -251,8 +251,9 @@ class TaskViewSet(
         "cancel": NoBodySerializer,
     }
     filterset_class = TaskFilterSet
-    ordering_fields = ["id", "created_at", "updated_at", "status"]
+    ordering_fields = ["id", "created_at", "updated_at", "status", "deadline_at"]
     ordering = ["-id"]
+    nulls_last = ("deadline_at",)
 
     def get_queryset(self):
         return described_tasks(access.visible_tasks(self.request.user))

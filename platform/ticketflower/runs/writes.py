@@ -201,6 +201,15 @@ def due_at(comp: Compiled, title: str, status: str, now: Any) -> Any:
     return None
 
 
+def deadline_at(comp: Compiled, title: str, now: Any) -> Any:
+    """When a new instance's work is overdue: `now` (its creation) plus its definition's
+    `work_time_seconds`; None without one (docs/decision-due-dates.md). Not the outbox's
+    `due_at`, and not moved by a retry: the work was asked for when it was created."""
+    task = comp.definition.tasks_by_title.get(title)
+    seconds = task.raw.get("work_time_seconds") if task is not None else None
+    return now + timedelta(seconds=seconds) if seconds else None
+
+
 def _task_rows(
     comp: Compiled, instance: WorkflowInstance, created: list[dict], now: Any
 ) -> list[TaskInstance]:
@@ -214,6 +223,7 @@ def _task_rows(
             start_iteration=effect["start_iteration"],
             started_at=now if effect["status"] in ACTIVE_STATUSES else None,
             due_at=due_at(comp, effect["task"], effect["status"], now),
+            deadline_at=deadline_at(comp, effect["task"], now),
         )
         for effect in created
     ]
