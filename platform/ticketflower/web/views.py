@@ -13,8 +13,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
@@ -25,12 +27,14 @@ from ticketflower.definitions import bundles
 from ticketflower.definitions.models import TicketDefinition
 from ticketflower.definitions.permissions import reads_everything, submittable
 from ticketflower.runs import access, history, services
+from ticketflower.runs.deadlines import overdue_q
 from ticketflower.runs.models import ACTIVE_TASK_STATUSES, TaskInstance
 from ticketflower.runs.models import WorkflowStatus as WorkflowRunStatus
 from ticketflower.runs.serializers import described_tasks, task_data
 from ticketflower.web.diagram import layout, run_states
 from ticketflower.web.filters import TicketSearch
 from ticketflower.web.schema_forms import SchemaForm
+from ticketflower.web.templatetags.deadlines import deadline_words
 
 PAGE_SIZE = 25
 
@@ -45,29 +49,50 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("web-inbox")
 
 
+# The inbox's orders: oldest first, or the nearest deadline first (none: last).
+INBOX_ORDER = {
+    "oldest": ("created_at", "id"),
+    "deadline": (F("deadline_at").asc(nulls_last=True), "created_at", "id"),
+}
+
+
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    """Tasks assigned to me, and tasks I may claim, oldest first."""
+    """Tasks assigned to me, and tasks I may claim: oldest or nearest deadline first,
+    overdue ones only if asked; a ticket admin also sees every overdue task."""
     user = request.user
-    active = _tasks(user).filter(status__in=ACTIVE_TASK_STATUSES).order_by("created_at")
+    now = timezone.now()
+    sort = request.GET.get("sort") if request.GET.get("sort") in INBOX_ORDER else "oldest"
+    overdue_only = request.GET.get("overdue") == "true"
+    active = _tasks(user).filter(status__in=ACTIVE_TASK_STATUSES).order_by(*INBOX_ORDER[sort])
+    if overdue_only:
+        active = active.filter(overdue_q(now))
     claimable = active.filter(access.claimable_q(user))
-    mine = [_card(t) for t in active.filter(assigned_to=user.pk)[:100]]
+    mine = [_card(t, now) for t in active.filter(assigned_to=user.pk)[:100]]
     page = Paginator(claimable, PAGE_SIZE).get_page(request.GET.get("page"))
+    late = []
+    if access.sees_all(user):
+        overdue = active.filter(overdue_q(now)).order_by(*INBOX_ORDER["deadline"])
+        late = [_card(t, now) for t in overdue[:100]]
     return render(
         request,
         "web/inbox.html",
         {
-            "mine": mine,
-            "claimable": [_card(t) for t in page],
-            "page": page,
-            "keep": _without_page(request),
+            "mine": mine, "claimable": [_card(t, now) for t in page], "late": late,
+            "page": page, "keep": _without_page(request), "sort": sort,
+            "overdue_only": overdue_only,
         },
-    )
+    )  # fmt: skip
 
 
-def _card(task: TaskInstance) -> dict[str, Any]:
-    """A task as the inbox shows it: the API's representation and how long it waits."""
-    return {**task_data(task), "age": timesince(task.created_at)}
+def _card(task: TaskInstance, now: Any) -> dict[str, Any]:
+    """A task as the inbox shows it: the API's representation, how long it waits and
+    when it is due."""
+    return {
+        **task_data(task),
+        "age": timesince(task.created_at, now),
+        "deadline_words": deadline_words(task.deadline_at, now, task.is_active),
+    }
 
 
 def _task(request: HttpRequest, pk: int) -> TaskInstance:
@@ -81,7 +106,7 @@ def _task(request: HttpRequest, pk: int) -> TaskInstance:
 def task(request: HttpRequest, pk: int) -> HttpResponse:
     """One task: what to do, from what, and its form when it is mine to complete."""
     row = _task(request, pk)
-    data = task_data(row)
+    data = _card(row, timezone.now())
     ticket = row.workflow_instance.ticket
     mine = row.assigned_to_id == request.user.pk and row.is_active
     form = SchemaForm(data["output_schema"], request.POST or None) if mine else None
@@ -177,7 +202,9 @@ def tickets(request: HttpRequest) -> HttpResponse:
         "web/tickets.html",
         {
             "page": page, "search": search, "kinds": kinds,
-            "chosen": {k: request.GET.get(k, "") for k in ("q", "status", "ticket_definition")},
+            "chosen": {
+                k: request.GET.get(k, "") for k in ("q", "status", "ticket_definition", "overdue")
+            },
             "statuses": WorkflowRunStatus.values, "keep": _without_page(request),
         },
     )  # fmt: skip
@@ -224,8 +251,9 @@ def ticket(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, "Data corrected: " + (", ".join(changed) or "nothing"))
                 return redirect("web-ticket", pk=pk)
+    now = timezone.now()
     tasks = [
-        task_data(t)
+        _card(t, now)
         for t in _tasks(request.user).filter(workflow_instance__ticket=row).order_by("seq")
     ]
     files = access.visible_files(request.user).filter(ticket=row).order_by("filename", "-version")
