@@ -17,10 +17,11 @@ from kernel.validation import (
     COMPLETION_KEYS,
     COMPLETION_STATUSES,
     FORMAT,
+    MAX_DEADLINE,
+    MIN_DEADLINE,
     TASK_KEYS,
     TICKET_KEYS,
     TOP_KEYS,
-    WORK_TIME_BOUNDS,
     WORKFLOW_KEYS,
 )
 
@@ -99,13 +100,10 @@ def bundle_json_schema(task_types: Iterable[str]) -> dict[str, Any]:
                     "output_transform": _TRANSFORM,
                     "timeout_seconds": {**_POSITIVE, "type": ["integer", "null"]},
                     "callback_timeout_seconds": {**_POSITIVE, "type": ["integer", "null"]},
-                    "work_time_seconds": {
+                    "deadline_seconds": {
                         "type": ["integer", "null"],
-                        "minimum": WORK_TIME_BOUNDS[0],
-                        "maximum": WORK_TIME_BOUNDS[1],
-                        "description": "How long the work may take: its instances are "
-                        "overdue this many seconds after they are created "
-                        "(docs/decision-due-dates.md).",
+                        "minimum": MIN_DEADLINE,
+                        "maximum": MAX_DEADLINE,
                     },
                     "roles": {**_NAMES, "type": ["array", "null"]},
                 },

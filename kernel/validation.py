@@ -17,7 +17,7 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from kernel.expressions import Evaluator
-from kernel.messages import as_json, schema_error_message
+from kernel.messages import schema_error_message
 from kernel.patterns import pattern_problem
 from kernel.problems import Problem, pointer
 from kernel.schema_bounds import expansion_problems
@@ -33,10 +33,6 @@ TASK_TYPES = tuple(BUILTIN_TASK_TYPES)
 ACTION_TYPES = ("SYNC_ACTION", "ASYNC_ACTION")
 COMPLETION_STATUSES = ("COMPLETED", "CANCELLED")
 
-# How long a task's work may take (`work_time_seconds`, docs/decision-due-dates.md): from a
-# minute to a year; its instances are overdue that long after they were created.
-WORK_TIME_BOUNDS = (60, 365 * 24 * 3600)
-
 # Beyond these an expression is pathological: refused before any evaluator recurses into it.
 MAX_EXPRESSION_DEPTH = 200
 MAX_EXPRESSION_NODES = 200_000
@@ -48,11 +44,14 @@ TOP_KEYS = ("$schema", "format", "workflow", "tasks", "completions", "tickets")
 WORKFLOW_KEYS = (
     "title", "description", "ext_ref", "fields_schema", "max_iterations", "display_layout",
 )  # fmt: skip
+# How long a person's task may take (`deadline_seconds`): a minute to a year.
+MIN_DEADLINE = 60
+MAX_DEADLINE = 365 * 24 * 3600
 TASK_KEYS = (
     "title", "description", "ext_ref", "task_type", "input_fields", "output_fields",
     "condition", "edit_layout", "display_layout", "action_url", "input_transform",
-    "output_transform", "timeout_seconds", "callback_timeout_seconds", "work_time_seconds",
-    "roles",
+    "output_transform", "timeout_seconds", "callback_timeout_seconds", "roles",
+    "deadline_seconds",
 )  # fmt: skip
 COMPLETION_KEYS = (
     "title", "description", "ext_ref", "completion_status", "fields", "condition",
@@ -118,19 +117,6 @@ def _positive_int(obj: dict, key: str, base: str) -> Iterator[Problem]:
         yield Problem(base + pointer(key), f"'{key}' must be an integer ≥ 1")
     elif value < 1:
         yield Problem(base + pointer(key), f"'{key}' must be ≥ 1, got {value}")
-
-
-def _work_time(task: dict, base: str) -> Iterator[Problem]:
-    value = task.get("work_time_seconds")
-    if value is None:
-        return
-    low, high = WORK_TIME_BOUNDS
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        yield Problem(
-            base + "/work_time_seconds",
-            f"'work_time_seconds' must be an integer from {low} (a minute) to {high} "
-            f"(365 days), got {as_json(value)[:40]}",
-        )
 
 
 def _ext_ref(obj: dict, base: str) -> Iterator[Problem]:
@@ -423,7 +409,21 @@ def _task(
             "'callback_timeout_seconds' applies to ASYNC_ACTION tasks only (how long their "
             "callback is waited for)",
         )
-    yield from _work_time(task, at)
+    yield from _positive_int(task, "deadline_seconds", at)
+    deadline = task.get("deadline_seconds")
+    if isinstance(deadline, int) and not isinstance(deadline, bool):
+        if task_type in ACTION_TYPES:
+            yield Problem(
+                at + "/deadline_seconds",
+                "'deadline_seconds' applies to tasks done by people (an action has "
+                "'timeout_seconds' and 'callback_timeout_seconds')",
+            )
+        elif not MIN_DEADLINE <= deadline <= MAX_DEADLINE:
+            yield Problem(
+                at + "/deadline_seconds",
+                f"'deadline_seconds' must be between {MIN_DEADLINE} (a minute) and "
+                f"{MAX_DEADLINE} (365 days)",
+            )
     yield from _roles(task, "roles", at)
     if task.get("roles") and task_type in ACTION_TYPES:
         yield Problem(at + "/roles", "'roles' applies to tasks done by people, not to actions")

@@ -107,6 +107,7 @@ TENANT_APPS = [
     "ticketflower.actions",
     "ticketflower.notifications",
     "ticketflower.audit",
+    "ticketflower.discussions",
 ]
 INSTALLED_APPS = SHARED_APPS + [a for a in TENANT_APPS if a not in SHARED_APPS]
 

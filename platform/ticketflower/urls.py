@@ -9,6 +9,7 @@ from ticketflower.api.plugins import PluginListView
 from ticketflower.api.root import Router
 from ticketflower.audit.api import AuditEntryViewSet
 from ticketflower.definitions import views as definitions
+from ticketflower.discussions.api import CommentViewSet
 from ticketflower.notifications import api as notifications
 from ticketflower.runs import views as runs
 
@@ -28,6 +29,7 @@ router.register("tasks", runs.TaskViewSet, basename="task")
 router.register("ticket-errors", runs.TicketErrorViewSet, basename="ticket-error")
 router.register("files", runs.FileViewSet, basename="file")
 router.register("audit", AuditEntryViewSet, basename="audit-entry")
+router.register("comments", CommentViewSet, basename="comment")
 router.register("webhooks", notifications.WebhookViewSet, basename="webhook")
 router.register("deliveries", notifications.DeliveryViewSet, basename="delivery")
 

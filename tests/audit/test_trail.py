@@ -54,9 +54,7 @@ def test_user_and_role_changes_are_recorded_without_the_password(committed_tenan
     admin.delete(f"/api/v1/users/{user['id']}/")
     admin.delete(f"/api/v1/roles/{role['id']}/")
     answer = admin.get("/api/v1/audit/?limit=50").json()["results"]
-    mine = [
-        e for e in reversed(answer) if e["target_type"] in ("user", "role") and e["actor_name"]
-    ]
+    mine = [e for e in reversed(answer) if e["target_type"] in ("user", "role") and e["actor_name"]]
     assert [(e["action"], e["actor_name"]) for e in mine] == [
         ("role.created", "admin"),
         ("user.created", "admin"),

@@ -20,7 +20,7 @@ def test_the_inbox_shows_an_overdue_task_with_its_badge(committed_tenant, api_se
     from ticketflower.runs.models import TaskInstance
 
     bundle = simple_bundle()
-    bundle["tasks"][0]["work_time_seconds"] = 4 * 3600
+    bundle["tasks"][0]["deadline_seconds"] = 4 * 3600
     runner = Runner(committed_tenant, install(committed_tenant, bundle), "staff")
     late = runner.submit({"title": "Taxi", "amount": 12}).json()["tasks"][0]["id"]
     runner.submit({"title": "Hotel", "amount": 80})

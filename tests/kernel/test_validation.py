@@ -247,18 +247,19 @@ def test_a_callback_deadline_applies_to_async_actions_only():
 
 
 @pytest.mark.parametrize("value", [0, 59, 365 * 24 * 3600 + 1, "60", 60.0, False, None])
-def test_a_work_time_is_an_integer_from_a_minute_to_a_year(value):
+def test_a_deadline_is_an_integer_from_a_minute_to_a_year(value):
     b = good()
-    b["tasks"][0]["work_time_seconds"] = value
+    b["tasks"][1]["deadline_seconds"] = value  # Approve large order: a FORM
     found = problems(b)
     if value is None:
         assert found == {}
     else:
-        assert "a minute" in found["/tasks/0/work_time_seconds"]
+        assert set(found) == {"/tasks/1/deadline_seconds"}
 
 
-def test_any_task_type_may_declare_a_work_time():
+def test_a_deadline_applies_to_tasks_done_by_people_only():
     b = good()
-    for entry in b["tasks"]:
-        entry["work_time_seconds"] = 3600
+    b["tasks"][1]["deadline_seconds"] = 3600
     assert problems(b) == {}
+    b["tasks"][0]["deadline_seconds"] = 3600  # Price order: a SYNC_ACTION
+    assert "tasks done by people" in problems(b)["/tasks/0/deadline_seconds"]

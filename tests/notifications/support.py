@@ -22,7 +22,8 @@ def review_bundle(roles: list[str] | None = None) -> dict:
                    "output_fields": ["approved"], "roles": roles or ["reviewer"]}],
         "completions": [{"title": "Done", "completion_status": "COMPLETED",
                          "fields": ["approved"], "condition": {"!!": [{"var": "approved"}]}}],
-        "tickets": [{"title": "Refund", "fields": ["amount"], "company_role_access": ["sales", "reviewer"]}],
+        "tickets": [{"title": "Refund", "fields": ["amount"],
+                     "company_role_access": ["sales", "reviewer"]}],
     }  # fmt: skip
 
 

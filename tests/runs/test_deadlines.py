@@ -4,7 +4,6 @@ task is never overdue; each company sees and sweeps only its own."""
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,10 +16,10 @@ HOUR = 3600
 
 
 def _bundle() -> dict:
-    """The expense workflow whose Review must be done within an hour (Archive has no
-    deadline)."""
+    """The expense workflow whose Review (a FORM) must be done within an hour; Archive,
+    an action, has no deadline."""
     bundle = simple_bundle()
-    bundle["tasks"][0]["work_time_seconds"] = HOUR
+    bundle["tasks"][0]["deadline_seconds"] = HOUR
     return bundle
 
 
@@ -127,18 +126,35 @@ def test_ordering_by_deadline_puts_tasks_without_one_last_both_ways(timed):
     assert rows == [later["id"], sooner["id"], none["id"]]
 
 
-def test_the_sweep_announces_an_overdue_task_once(timed, caplog):
+def _listen(slug: str) -> None:
+    """A webhook of the company that receives every kind (sent after commit: never here)."""
+    from ticketflower.notifications.models import Webhook
+
+    with schema_context(slug):
+        Webhook.objects.create(url="https://hooks.example.com/events", kinds=[])
+
+
+def _overdue_events(slug: str) -> list[int]:
+    """The tasks of the overdue events written to the company's outbox."""
+    from ticketflower.notifications.kinds import Kind
+    from ticketflower.notifications.models import Channel, Delivery
+
+    with schema_context(slug):
+        rows = Delivery.objects.filter(kind=Kind.TASK_OVERDUE, channel=Channel.WEBHOOK)
+        return sorted(d.payload["data"]["task"] for d in rows)
+
+
+def test_the_sweep_announces_an_overdue_task_once(timed):
     from ticketflower.runs.deadlines import sweep_overdue
 
+    _listen("alpha")
     late, fine = _review(timed), _review(timed)
     _set_deadline("alpha", late["id"], timezone.now() - timedelta(seconds=1))
-    caplog.set_level(logging.INFO, logger="ticketflower.deadlines")
     with schema_context("alpha"):
         assert sweep_overdue() == [late["id"]]
         assert sweep_overdue() == []
         assert sweep_overdue(timezone.now() + timedelta(minutes=1)) == []
-    announced = [r for r in caplog.records if r.name == "ticketflower.deadlines"]
-    assert len(announced) == 1 and f"task instance {late['id']} " in announced[0].getMessage()
+    assert _overdue_events("alpha") == [late["id"]]
     assert _row("alpha", late["id"]).overdue_notified_at is not None
     assert _row("alpha", fine["id"]).overdue_notified_at is None
     shown = timed.admin.get(f"/api/v1/tasks/{late['id']}/").json()
@@ -147,16 +163,17 @@ def test_the_sweep_announces_an_overdue_task_once(timed, caplog):
     with schema_context("alpha"):
         assert sweep_overdue(timezone.now() + timedelta(hours=2)) == [fine["id"]]
         assert sweep_overdue(timezone.now() + timedelta(hours=3)) == []
+    assert _overdue_events("alpha") == sorted([late["id"], fine["id"]])
 
 
-def test_the_scheduler_sweep_of_a_company_announces_its_overdue_tasks(timed):
-    from ticketflower.runs.redelivery import sweep_company
+def test_the_scheduler_sweep_announces_each_companys_overdue_tasks(alpha, beta, timed):
+    from ticketflower.runs.redelivery import sweep_all
 
     late = _review(timed)
     _set_deadline("alpha", late["id"], timezone.now() - timedelta(seconds=1))
-    with schema_context("alpha"):
-        assert sweep_company()["overdue"] == 1
-        assert sweep_company()["overdue"] == 0
+    assert sweep_all()["overdue"] == 1
+    assert sweep_all()["overdue"] == 0
+    assert _row("alpha", late["id"]).overdue_notified_at is not None
 
 
 def test_companies_see_and_sweep_only_their_own_overdue_tasks(alpha, beta, timed):
@@ -170,11 +187,16 @@ def test_companies_see_and_sweep_only_their_own_overdue_tasks(alpha, beta, timed
     assert _ids(other.admin.get("/api/v1/tasks/?overdue=true")) == [theirs["id"]]
     if mine["id"] != theirs["id"]:  # ids are per schema: the same number may name both
         assert timed.admin.get(f"/api/v1/tasks/{theirs['id']}/").status_code == 404
+    _listen("alpha")
+    _listen("beta")
     with schema_context("alpha"):
         assert sweep_overdue() == [mine["id"]]
     assert _row("beta", theirs["id"]).overdue_notified_at is None
+    assert _overdue_events("beta") == []
     with schema_context("beta"):
         assert sweep_overdue() == [theirs["id"]]
+    assert _overdue_events("alpha") == [mine["id"]]
+    assert _overdue_events("beta") == [theirs["id"]]
 
 
 def test_a_person_sees_only_the_overdue_tasks_of_tickets_they_see(alpha, timed):

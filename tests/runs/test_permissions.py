@@ -54,6 +54,7 @@ ENDPOINTS = [
       lambda i: {"ticket_definition": i["k"], "fields": {"amount": 1}}),
     E("tickets_retrieve", "get", f"{T}/{{t}}/", SEEN),
     E("tickets_history", "get", f"{T}/{{t}}/history/", SEEN),
+    E("tickets_activity", "get", f"{T}/{{t}}/activity/", SEEN),
     E("workflow_instances_list", "get", f"{W}/", LIST),
     E("workflow_instances_retrieve", "get", f"{W}/{{w}}/", SEEN),
     E("workflow_instances_data", "get", f"{W}/{{w}}/data/", SEEN),

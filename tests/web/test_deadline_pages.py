@@ -17,7 +17,7 @@ from ticketflower.web.templatetags.deadlines import deadline_words
 
 def _timed(helper) -> Runner:
     bundle = simple_bundle()
-    bundle["tasks"][0]["work_time_seconds"] = 3 * 3600
+    bundle["tasks"][0]["deadline_seconds"] = 3 * 3600
     return Runner(helper, install(helper, bundle), "staff")
 
 

@@ -163,9 +163,9 @@ class TaskDefinition(WorkflowPart):
     callback_timeout_seconds = models.PositiveIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1)]
     )
-    # How long its work may take: an instance is overdue this long after it was created
-    # (docs/decision-due-dates.md); empty: never. Bounds: kernel.validation.WORK_TIME_BOUNDS.
-    work_time_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # How long a person's task may take: its instances are overdue this long after they
+    # started (docs/decision-due-dates.md); empty: no deadline.
+    deadline_seconds = models.PositiveIntegerField(null=True, blank=True)
     # Who may claim and complete its instances (a task done by people): holders of one of
     # these roles, and ticket admins; empty: whoever sees the ticket.
     roles = _field_names()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from kernel.validation import FORMAT, WORK_TIME_BOUNDS
+from kernel.validation import FORMAT
 from ticketflower.definitions.fields import (
     ConditionField,
     ExtRefField,
@@ -59,13 +59,12 @@ class BundleTaskSerializer(serializers.Serializer):
     callback_timeout_seconds = serializers.IntegerField(
         required=False, allow_null=True, min_value=1
     )
-    work_time_seconds = serializers.IntegerField(
+    deadline_seconds = serializers.IntegerField(
         required=False,
         allow_null=True,
-        min_value=WORK_TIME_BOUNDS[0],
-        max_value=WORK_TIME_BOUNDS[1],
-        help_text="How long its work may take: an instance is overdue this many seconds "
-        "after it was created (its `deadline_at`); null: no deadline.",
+        min_value=60,
+        max_value=365 * 24 * 3600,
+        help_text="A person's task: overdue this long after it started (null: no deadline).",
     )
     roles = NameListField(
         required=False,

@@ -33,6 +33,8 @@ class Compiled:
     # the announcements of a step need (runs/announcements.py), without a query.
     task_roles: dict[str, list[str]] = field(default_factory=dict)
     ticket_access: dict[int, list[str]] = field(default_factory=dict)
+    # Seconds from a task's start to its deadline, by title (tasks that have one).
+    task_deadlines: dict[str, int] = field(default_factory=dict)
 
 
 _cache: OrderedDict[tuple[int, int], Compiled] = OrderedDict()
@@ -89,6 +91,7 @@ def compiled(workflow: WorkflowDefinition | int) -> Compiled:
         completion_ids={c.title: c.pk for c in completions},
         task_roles={t.title: list(t.roles or []) for t in tasks},
         ticket_access={t.pk: list(t.company_role_access or []) for t in tickets},
+        task_deadlines={t.title: t.deadline_seconds for t in tasks if t.deadline_seconds},
     )
     if company_id is not None:
         with _cache_lock:

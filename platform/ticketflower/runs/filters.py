@@ -11,8 +11,8 @@ from rest_framework.exceptions import ValidationError
 
 from ticketflower.definitions.filters import IdFilter
 from ticketflower.runs.access import claimable_q
-from ticketflower.runs.deadlines import not_overdue_q, overdue_q
 from ticketflower.runs.models import (
+    ACTIVE_TASK_STATUSES,
     ErrorStatus,
     ErrorType,
     TaskInstance,
@@ -82,7 +82,7 @@ class TicketFilterSet(django_filters.FilterSet):
         if value is None:
             return queryset
         late = TaskInstance.objects.filter(
-            overdue_q(timezone.now()), workflow_instance=OuterRef("workflow_instance")
+            overdue_q(), workflow_instance=OuterRef("workflow_instance")
         )
         return queryset.filter(Exists(late)) if value else queryset.exclude(Exists(late))
 
@@ -130,23 +130,32 @@ class TaskFilterSet(django_filters.FilterSet):
             "overdue", "deadline_before", "deadline_after",
         ]  # fmt: skip
 
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        q = overdue_q()
+        return queryset.filter(q) if value else queryset.exclude(q)
+
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(text_q("workflow_instance__", value)) if value else queryset
 
     def filter_assigned(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(assigned_to=self.request.user.pk)
 
-    def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
-        if value is None:
-            return queryset
-        now = timezone.now()
-        return queryset.filter(overdue_q(now) if value else not_overdue_q(now))
-
     def filter_claimable(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
             return queryset
         q = claimable_q(self.request.user)
         return queryset.filter(q) if value else queryset.exclude(q)
+
+
+def overdue_q(now: datetime.datetime | None = None) -> Q:
+    """Active task instances past their deadline."""
+    return Q(
+        status__in=ACTIVE_TASK_STATUSES,
+        deadline_at__isnull=False,
+        deadline_at__lte=now or timezone.now(),
+    )
 
 
 class TicketErrorFilterSet(django_filters.FilterSet):

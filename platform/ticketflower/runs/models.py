@@ -177,12 +177,11 @@ class TaskInstance(models.Model):
     # again, a callback's deadline), how often it was handed to a worker, and the last
     # infrastructure failure seen. None for a person's task.
     due_at = models.DateTimeField(null=True, blank=True)
-    # The work's deadline (not the outbox's `due_at`): created_at + the definition's
-    # work_time_seconds, null without one; and when the sweep announced it overdue, once
-    # (runs/deadlines.py, docs/decision-due-dates.md).
+    dispatches = models.PositiveIntegerField(default=0)
+    # A person's deadline (its definition's `deadline_seconds` after it started), and when
+    # the people concerned were told it passed (once; runs/deadlines.py).
     deadline_at = models.DateTimeField(null=True, blank=True)
     overdue_notified_at = models.DateTimeField(null=True, blank=True)
-    dispatches = models.PositiveIntegerField(default=0)
     last_failure = models.TextField(null=True, blank=True)
 
     class Meta:
@@ -195,11 +194,10 @@ class TaskInstance(models.Model):
             models.Index(
                 fields=["due_at"], name="task_due", condition=models.Q(due_at__isnull=False)
             ),
-            # The sweep's question: which deadlines passed unannounced.
             models.Index(
                 fields=["deadline_at"],
-                name="task_deadline_unannounced",
-                condition=models.Q(deadline_at__isnull=False, overdue_notified_at__isnull=True),
+                name="task_deadline",
+                condition=models.Q(deadline_at__isnull=False),
             ),
         ]
 

@@ -24,7 +24,6 @@ from django.utils import timezone
 
 from plugins.manager import notify
 from ticketflower.api.errors import Conflict
-from ticketflower.runs.deadlines import sweep_overdue
 from ticketflower.runs.models import TaskInstance, TaskStatus
 from ticketflower.runs.notifications import event_for
 
@@ -46,8 +45,7 @@ IDEMPOTENCY_KEYS_KEPT = timedelta(days=1)
 
 
 def sweep_company(now: Any = None, *, lost_before: Any = None) -> dict[str, int]:
-    """Sweep the current company's schema: {"redelivered", "expired", "keys_dropped",
-    "overdue"} (the last: tasks announced overdue, runs/deadlines.py).
+    """Sweep the current company's schema: {"redelivered", "expired", "keys_dropped"}.
 
     `lost_before`: the broker came back empty at that time, so every message it held is
     gone; an action waiting since before then is handed over at once rather than when
@@ -82,7 +80,6 @@ def sweep_company(now: Any = None, *, lost_before: Any = None) -> dict[str, int]
             counts["redelivered"] += 1
     for task in expired:
         counts["expired"] += _expire(task)
-    counts["overdue"] = len(sweep_overdue(now))
     return counts
 
 
@@ -169,8 +166,9 @@ def sweep_all(*, lost_before: Any = None) -> dict[str, int]:
 
     from tenants.models import Company
     from ticketflower.notifications.delivery import sweep_company as sweep_deliveries
+    from ticketflower.runs.deadlines import sweep_overdue
 
-    totals = {"redelivered": 0, "expired": 0, "keys_dropped": 0, "overdue": 0, "deliveries": 0}
+    totals = {"redelivered": 0, "expired": 0, "keys_dropped": 0, "deliveries": 0, "overdue": 0}
     with schema_context(get_public_schema_name()):
         schemas = list(Company.objects.values_list("schema_name", flat=True))
     for schema in schemas:
@@ -180,6 +178,7 @@ def sweep_all(*, lost_before: Any = None) -> dict[str, int]:
             with schema_context(schema):
                 for key, value in sweep_company(lost_before=lost_before).items():
                     totals[key] += value
+                totals["overdue"] += len(sweep_overdue())
                 totals["deliveries"] += sweep_deliveries()
         except Exception:
             log.exception("the sweep of %s failed; the next one tries again", schema)

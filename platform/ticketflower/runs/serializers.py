@@ -22,7 +22,6 @@ from ticketflower.definitions.openapi import TraceSerializer
 from ticketflower.runs import cards
 from ticketflower.runs.access import sees_all
 from ticketflower.runs.compiled import compiled
-from ticketflower.runs.deadlines import is_overdue
 from ticketflower.runs.models import (
     FileUpload,
     TaskInstance,
@@ -130,6 +129,13 @@ def _ticket_summary(task: TaskInstance) -> str:
     return found or ""
 
 
+def is_overdue(task: TaskInstance, now: Any = None) -> bool:
+    """Active and past its deadline."""
+    if task.deadline_at is None or not task.is_active:
+        return False
+    return task.deadline_at <= (now or timezone.now())
+
+
 def task_data(task: TaskInstance, base: str = API_ROOT) -> dict[str, Any]:
     """TaskInstanceSerializer's output."""
     ticket_id = getattr(task, "ticket_id", None)
@@ -160,7 +166,7 @@ def task_data(task: TaskInstance, base: str = API_ROOT) -> dict[str, Any]:
         "updated_at": _time(task.updated_at),
         "due_at": _time(task.due_at),
         "deadline_at": _time(task.deadline_at),
-        "overdue": is_overdue(task, timezone.now()),
+        "overdue": is_overdue(task),
         "overdue_notified_at": _time(task.overdue_notified_at),
         "dispatches": task.dispatches,
         "last_failure": task.last_failure,
@@ -260,9 +266,7 @@ class TaskInstanceSerializer(FastRepresentation, serializers.ModelSerializer):
         "cannot be read."
     )
     output = serializers.JSONField(read_only=True, allow_null=True)
-    overdue = serializers.SerializerMethodField(
-        help_text="Active and past its deadline_at (an ended task never is)."
-    )
+    overdue = serializers.SerializerMethodField(help_text="Active and past its deadline_at.")
     assigned_to = user_ref_field("Who works on it.")
     completed_by = user_ref_field("Who completed it.")
 
@@ -281,15 +285,19 @@ class TaskInstanceSerializer(FastRepresentation, serializers.ModelSerializer):
             "due_at": {"help_text": "When the platform looks at it again if nothing happens: "
                        "an action is handed to the workers again, a callback's deadline "
                        "passes. Null for a person's task or an ended one."},
-            "deadline_at": {"help_text": "When its work is due: its creation time plus its "
-                            "definition's work_time_seconds; null without one."},
-            "overdue_notified_at": {"help_text": "When it was announced overdue (once); "
-                                    "null until then."},
             "dispatches": {"help_text": "How many times it was handed to a worker."},
+            "deadline_at": {"help_text": "When a person's task is due (its definition's "
+                            "deadline_seconds after it started); null: no deadline."},
+            "overdue_notified_at": {"help_text": "When the people concerned were told it "
+                                    "is overdue (once); null until then."},
             "last_failure": {"help_text": "The last infrastructure failure seen, if any."},
         }  # fmt: skip
 
     represent = staticmethod(task_data)
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_overdue(self, task: TaskInstance) -> bool:
+        return is_overdue(task)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, task: TaskInstance) -> str:
@@ -303,10 +311,6 @@ class TaskInstanceSerializer(FastRepresentation, serializers.ModelSerializer):
 
     def get_ticket_summary(self, task: TaskInstance) -> str:
         return _ticket_summary(task)
-
-    @extend_schema_field(OpenApiTypes.BOOL)
-    def get_overdue(self, task: TaskInstance) -> bool:
-        return is_overdue(task, timezone.now())
 
     @extend_schema_field({"type": "object", "additionalProperties": {"nullable": True}})
     def get_input(self, task: TaskInstance) -> dict[str, Any]:

@@ -253,6 +253,7 @@ class TaskViewSet(
     filterset_class = TaskFilterSet
     ordering_fields = ["id", "created_at", "updated_at", "status", "deadline_at"]
     ordering = ["-id"]
+    # Tasks without a deadline come last both ways (api/ordering.py).
     nulls_last = ("deadline_at",)
 
     def get_queryset(self):

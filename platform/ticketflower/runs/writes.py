@@ -201,15 +201,6 @@ def due_at(comp: Compiled, title: str, status: str, now: Any) -> Any:
     return None
 
 
-def deadline_at(comp: Compiled, title: str, now: Any) -> Any:
-    """When a new instance's work is overdue: `now` (its creation) plus its definition's
-    `work_time_seconds`; None without one (docs/decision-due-dates.md). Not the outbox's
-    `due_at`, and not moved by a retry: the work was asked for when it was created."""
-    task = comp.definition.tasks_by_title.get(title)
-    seconds = task.raw.get("work_time_seconds") if task is not None else None
-    return now + timedelta(seconds=seconds) if seconds else None
-
-
 def _task_rows(
     comp: Compiled, instance: WorkflowInstance, created: list[dict], now: Any
 ) -> list[TaskInstance]:
@@ -227,6 +218,13 @@ def _task_rows(
         )
         for effect in created
     ]
+
+
+def deadline_at(comp: Compiled, title: str, now: Any) -> Any:
+    """A person's deadline for a new task instance: its definition's `deadline_seconds`
+    from now (None without one)."""
+    seconds = comp.task_deadlines.get(title)
+    return now + timedelta(seconds=seconds) if seconds else None
 
 
 def _change_parts(

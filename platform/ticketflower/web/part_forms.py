@@ -13,7 +13,7 @@ from typing import Any
 
 from django import forms
 
-from kernel.validation import WORK_TIME_BOUNDS
+from kernel.validation import MAX_DEADLINE, MIN_DEADLINE
 from plugins.manager import task_types
 
 # How a field is typed in the simple editor; anything else is edited as JSON Schema.
@@ -128,13 +128,13 @@ def task_form(fields: list[str], company_roles: list[str], data: Any = None, ini
             help_text="How long its callback is waited for before the task fails (default: "
             "the service's). " + settings_help.get("callback_timeout_seconds", ""),
         )
-        work_time_seconds = forms.IntegerField(
-            label="Work time (seconds)",
+        deadline_seconds = forms.IntegerField(
+            label="Deadline (seconds)",
             required=False,
-            min_value=WORK_TIME_BOUNDS[0],
-            max_value=WORK_TIME_BOUNDS[1],
-            help_text="How long the work may take: a task not done this long after it "
-            "started is overdue (e.g. 86400 for a day). Empty: no deadline.",
+            min_value=MIN_DEADLINE,
+            max_value=MAX_DEADLINE,
+            help_text="A person's task is overdue this long after it starts (3600: an hour, "
+            "86400: a day); empty: no deadline.",
         )
 
     return TaskForm(data=data, initial=initial)

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth
 from django.urls import path
 
 from ticketflower.accounts.forms import ThrottledAuthenticationForm
-from ticketflower.web import design_parts, designs, people, trying, views
+from ticketflower.web import comments, design_parts, designs, people, trying, views
 
 urlpatterns = [
     path("", views.home, name="web-home"),
@@ -23,6 +23,7 @@ urlpatterns = [
     path("tickets/new/", views.new_ticket, name="web-new-ticket"),
     path("tickets/new/<int:pk>/", views.new_ticket, name="web-new-ticket-of"),
     path("tickets/<int:pk>/", views.ticket, name="web-ticket"),
+    path("tickets/<int:pk>/comments/", comments.add, name="web-comment-add"),
     path("errors/", views.errors, name="web-errors"),
     path("errors/<int:pk>/<str:action>/", views.error_action, name="web-error-action"),
     path("workflows/", designs.workflows, name="web-workflows"),

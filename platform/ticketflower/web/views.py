@@ -27,10 +27,11 @@ from ticketflower.definitions import bundles
 from ticketflower.definitions.models import TicketDefinition
 from ticketflower.definitions.permissions import reads_everything, submittable
 from ticketflower.runs import access, history, services
-from ticketflower.runs.deadlines import overdue_q
+from ticketflower.runs.filters import overdue_q
 from ticketflower.runs.models import ACTIVE_TASK_STATUSES, TaskInstance
 from ticketflower.runs.models import WorkflowStatus as WorkflowRunStatus
 from ticketflower.runs.serializers import described_tasks, task_data
+from ticketflower.web import comments
 from ticketflower.web.diagram import layout, run_states
 from ticketflower.web.filters import TicketSearch
 from ticketflower.web.schema_forms import SchemaForm
@@ -132,7 +133,8 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
         "web/task.html",
         {
             "task": data, "ticket": ticket, "form": form, "mine": mine,
-            "claimable": claimable, "people": people,
+            "claimable": claimable, "people": people, "task_page": row.pk,
+            **comments.for_page(request.user, ticket.pk, row.pk),
         },
     )  # fmt: skip
 
@@ -263,6 +265,7 @@ def ticket(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "ticket": row, "trace": trace, "tasks": tasks, "files": files,
             "activity": AuditEntry.objects.filter(ticket_id=row.pk).order_by("id"),
+            **comments.for_page(request.user, row.pk),
             "correction": correction, "diagram": _run_picture(request, row, trace, tasks),
         },
     )  # fmt: skip

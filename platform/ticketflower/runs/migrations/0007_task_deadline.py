@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("definitions", "0007_task_work_time"),
+        ("definitions", "0007_task_deadline"),
         ("runs", "0006_idempotent_requests"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -25,11 +25,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="taskinstance",
             index=models.Index(
-                condition=models.Q(
-                    ("deadline_at__isnull", False), ("overdue_notified_at__isnull", True)
-                ),
+                condition=models.Q(("deadline_at__isnull", False)),
                 fields=["deadline_at"],
-                name="task_deadline_unannounced",
+                name="task_deadline",
             ),
         ),
     ]

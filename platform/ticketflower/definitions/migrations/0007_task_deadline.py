@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name="taskdefinition",
-            name="work_time_seconds",
+            name="deadline_seconds",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
     ]
