@@ -411,7 +411,7 @@ def _task(
         )
     yield from _positive_int(task, "deadline_seconds", at)
     deadline = task.get("deadline_seconds")
-    if isinstance(deadline, int) and not isinstance(deadline, bool):
+    if isinstance(deadline, int) and not isinstance(deadline, bool) and deadline > 0:
         if task_type in ACTION_TYPES:
             yield Problem(
                 at + "/deadline_seconds",

@@ -91,3 +91,57 @@ def test_a_task_page_shows_its_comments_and_the_ticket_who_did_what(
     activity = page.locator(".activity").inner_text()
     assert "rita · task claimed · Review" in activity
     tab.shot("ticket-activity")
+
+
+def test_the_inbox_shows_what_is_overdue_and_sorts_by_deadline(committed_tenant, api_server, tab):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tenants.utils import schema_context
+
+    from ticketflower.runs.models import TaskInstance
+
+    helper = committed_tenant
+    bundle = review_bundle()
+    bundle["tasks"][0]["deadline_seconds"] = 7200
+    workflow = install(helper, bundle)
+    helper.user("rita", "reviewer")
+    sam = helper.client("sam", "sales")
+    ids = []
+    for amount in (1, 2):
+        ticket = sam.post(
+            "/api/v1/tickets/",
+            {"ticket_definition": workflow["tickets"][0]["id"], "fields": {"amount": amount}},
+            format="json",
+        ).json()
+        ids.append(ticket["tasks"][0]["id"])
+    with schema_context(helper.slug):
+        TaskInstance.objects.filter(pk=ids[1]).update(
+            deadline_at=timezone.now() - timedelta(hours=3)
+        )
+    base = f"http://{helper.host}:{api_server}"
+    page = tab.page
+    _login(tab, base, "rita")
+    page.goto(f"{base}/inbox/")
+    cards = page.locator("#open ~ ul .card, section[aria-labelledby=open] .card")
+    assert cards.count() == 2
+    text = page.locator("section[aria-labelledby=open]").inner_text()
+    assert "overdue by 3" in text and "due in 1" in text
+    assert page.locator("section[aria-labelledby=open] .badge.tone-bad").count() == 1
+    page.get_by_label("Overdue only").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Show").click()
+    assert page.locator("section[aria-labelledby=open] .card").count() == 1
+    tab.shot("inbox-overdue")
+    page.get_by_label("Sort", exact=True).select_option("deadline")
+    page.get_by_label("Overdue only").uncheck()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Show").click()
+    first = page.locator("section[aria-labelledby=open] .card").first.inner_text()
+    assert "overdue by" in first
+    _logout(tab)
+    helper.user("boss", "ticket_admin")
+    _login(tab, base, "boss")
+    page.goto(f"{base}/inbox/")
+    assert "Overdue in the company" in page.locator("body").inner_text()
+    assert page.locator("section[aria-labelledby=late] .card").count() == 1

@@ -1,228 +1,173 @@
-"""Deadlines of tasks (docs/decision-due-dates.md): set when a task is created, listed,
-filtered and sorted by, and announced overdue once by the scheduler's sweep; an ended
-task is never overdue; each company sees and sweeps only its own."""
+"""Due dates: a FORM task's deadline_seconds, its instances' deadline_at, the overdue
+filters and ordering, and the scheduler's sweep that tells people once."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django_tenants.utils import schema_context
 
-from tests.runs.support import Runner, install, simple_bundle
+from tests.actions.support import wait_for
+from tests.notifications.support import emails_to, person, review_bundle
+from tests.runs.support import install
 
-HOUR = 3600
 
-
-def _bundle() -> dict:
-    """The expense workflow whose Review (a FORM) must be done within an hour; Archive,
-    an action, has no deadline."""
-    bundle = simple_bundle()
-    bundle["tasks"][0]["deadline_seconds"] = HOUR
+def _bundle(seconds):
+    bundle = review_bundle()
+    bundle["tasks"][0]["deadline_seconds"] = seconds
     return bundle
 
 
-@pytest.fixture
-def timed(alpha) -> Runner:
-    return Runner(alpha, install(alpha, _bundle()), "staff")
-
-
-def _review(runner: Runner, amount: float = 1) -> dict:
-    answer = runner.submit({"amount": amount})
+def _submit(helper, workflow, amount=5):
+    answer = helper.client("sam", "sales").post(
+        "/api/v1/tickets/",
+        {"ticket_definition": workflow["tickets"][0]["id"], "fields": {"amount": amount}},
+        format="json",
+    )
     assert answer.status_code == 201, answer.json()
-    return runner.oldest_active(answer.json()["id"], "Review")
+    return answer.json()
 
 
-def _set_deadline(slug: str, task_id: int, when: datetime | None) -> None:
-    """Move a deadline (the clock cannot be: the sweep and the API read the real one)."""
+def _past_deadline(helper, task_id, by=timedelta(minutes=5)):
     from ticketflower.runs.models import TaskInstance
 
-    with schema_context(slug):
-        TaskInstance.objects.filter(pk=task_id).update(deadline_at=when)
+    with schema_context(helper.slug):
+        TaskInstance.objects.filter(pk=task_id).update(deadline_at=timezone.now() - by)
 
 
-def _row(slug: str, task_id: int):
-    from ticketflower.runs.models import TaskInstance
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (30, "between 60"),
+        (366 * 24 * 3600, "between 60"),
+        ("1h", "integer"),
+        (0, "≥ 1"),
+    ],
+)
+def test_a_bad_deadline_is_refused_at_its_pointer(committed_tenant, value, message):
+    designer = committed_tenant.client("designer", "workflow_creator")
+    answer = designer.post("/api/v1/bundles/validate/", _bundle(value), format="json").json()
+    assert answer["valid"] is False
+    found = [
+        p["message"] for p in answer["problems"] if p["pointer"] == "/tasks/0/deadline_seconds"
+    ]
+    assert found and all(message in m for m in found), found
 
-    with schema_context(slug):
-        return TaskInstance.objects.get(pk=task_id)
+
+def test_an_action_cannot_have_a_deadline(committed_tenant):
+    bundle = review_bundle()
+    bundle["tasks"].append(
+        {"title": "Pay", "task_type": "SYNC_ACTION", "input_fields": ["amount"],
+         "output_fields": [], "action_url": "https://pay.example.com", "deadline_seconds": 600}
+    )  # fmt: skip
+    designer = committed_tenant.client("designer", "workflow_creator")
+    answer = designer.post("/api/v1/bundles/validate/", bundle, format="json").json()
+    assert [p["pointer"] for p in answer["problems"]] == ["/tasks/1/deadline_seconds"]
 
 
-def _ids(answer) -> list[int]:
-    assert answer.status_code == 200, answer.json()
-    return [t["id"] for t in answer.json()["results"]]
-
-
-def test_a_task_gets_its_deadline_when_it_is_created(timed):
-    task = _review(timed)
-    created = datetime.fromisoformat(task["created_at"])
-    deadline = datetime.fromisoformat(task["deadline_at"])
-    assert abs((deadline - created) - timedelta(seconds=HOUR)) < timedelta(seconds=1)
+def test_the_deadline_travels_with_the_bundle_and_dates_each_instance(committed_tenant):
+    helper = committed_tenant
+    workflow = install(helper, _bundle(3600))
+    exported = helper.client("designer", "workflow_creator").get(
+        f"/api/v1/workflows/{workflow['id']}/bundle/"
+    )
+    assert exported.json()["tasks"][0]["deadline_seconds"] == 3600
+    before = timezone.now()
+    ticket = _submit(helper, workflow)
+    task = ticket["tasks"][0]
+    deadline = parse_datetime(task["deadline_at"])
+    assert before + timedelta(seconds=3600) <= deadline <= timezone.now() + timedelta(hours=1)
     assert task["overdue"] is False
-    assert task["overdue_notified_at"] is None
-    assert task["due_at"] is None  # the outbox's time is another thing: a FORM has none
 
 
-def test_a_task_whose_definition_declares_no_work_time_has_no_deadline(timed):
-    ticket = timed.submit({"amount": 3}).json()["id"]
-    timed.complete(ticket, "Review", {"approved": True, "comment": None})
-    archive = timed.oldest_active(ticket, "Archive")
-    assert archive["deadline_at"] is None
-    assert archive["overdue"] is False
+def test_without_a_deadline_a_task_is_never_overdue(committed_tenant):
+    helper = committed_tenant
+    workflow = install(helper, review_bundle())
+    ticket = _submit(helper, workflow)
+    assert ticket["tasks"][0]["deadline_at"] is None
+    boss = helper.client("boss", "ticket_admin")
+    assert boss.get("/api/v1/tasks/?overdue=true").json()["results"] == []
 
 
-def test_overdue_filter_lists_active_tasks_past_their_deadline(timed):
-    late, early, open_ = _review(timed), _review(timed), _review(timed)
-    _set_deadline("alpha", late["id"], timezone.now() - timedelta(minutes=5))
-    _set_deadline("alpha", open_["id"], None)
-    admin = timed.admin
-    assert _ids(admin.get("/api/v1/tasks/?overdue=true")) == [late["id"]]
-    assert set(_ids(admin.get("/api/v1/tasks/?overdue=false"))) == {early["id"], open_["id"]}
-    shown = admin.get(f"/api/v1/tasks/{late['id']}/").json()
-    assert shown["overdue"] is True
+def test_overdue_filters_and_deadline_ordering(committed_tenant):
+    helper = committed_tenant
+    workflow = install(helper, _bundle(3600))
+    first, second, third = (_submit(helper, workflow, n)["tasks"][0]["id"] for n in (1, 2, 3))
+    _past_deadline(helper, second, timedelta(minutes=1))
+    _past_deadline(helper, third, timedelta(minutes=10))
+    boss = helper.client("boss", "ticket_admin")
+    late = boss.get("/api/v1/tasks/?overdue=true&ordering=deadline_at").json()["results"]
+    assert [t["id"] for t in late] == [third, second]
+    assert all(t["overdue"] for t in late)
+    on_time = boss.get("/api/v1/tasks/?overdue=false").json()["results"]
+    assert [t["id"] for t in on_time] == [first]
+    soon = (timezone.now() + timedelta(minutes=30)).isoformat()
+    before = boss.get("/api/v1/tasks/", {"deadline_before": soon}).json()["results"]
+    assert {t["id"] for t in before} == {second, third}
 
 
-def test_a_completed_task_is_never_overdue(timed):
-    task = _review(timed)
-    _set_deadline("alpha", task["id"], timezone.now() - timedelta(hours=2))
-    answer = timed.complete(task["ticket"], "Review", {"approved": False, "comment": "no"})
-    assert answer.status_code == 200, answer.json()
-    assert _ids(timed.admin.get("/api/v1/tasks/?overdue=true")) == []
-    assert task["id"] in _ids(timed.admin.get("/api/v1/tasks/?overdue=false"))
-    assert timed.admin.get(f"/api/v1/tasks/{task['id']}/").json()["overdue"] is False
+def test_the_sweep_tells_once_and_never_of_an_ended_task(committed_tenant):
+    from ticketflower.notifications.models import Delivery
     from ticketflower.runs.deadlines import sweep_overdue
 
-    with schema_context("alpha"):
+    helper = committed_tenant
+    person(helper, "rita", "rita@example.com", "reviewer")
+    workflow = install(helper, _bundle(3600))
+    waiting = _submit(helper, workflow, 1)["tasks"][0]["id"]
+    done = _submit(helper, workflow, 2)["tasks"][0]["id"]
+    rita = helper.client("rita", "reviewer")
+    assert rita.post(f"/api/v1/tasks/{done}/claim/").status_code == 200
+    completed = rita.post(
+        f"/api/v1/tasks/{done}/complete/", {"output": {"approved": True}}, format="json"
+    )
+    assert completed.status_code == 200
+    _past_deadline(helper, waiting)
+    _past_deadline(helper, done)
+    with schema_context(helper.slug):
+        assert sweep_overdue() == [waiting]
         assert sweep_overdue() == []
-    assert _row("alpha", task["id"]).overdue_notified_at is None
+        told = Delivery.objects.filter(kind="task_overdue", channel="email")
+        assert list(told.values_list("address", flat=True)) == ["rita@example.com"]
 
 
-def test_deadline_before_and_after_filter_by_the_deadline(timed):
-    a, b, c = _review(timed), _review(timed), _review(timed)
-    base = datetime(2030, 1, 1, tzinfo=UTC)
-    for i, task in enumerate((a, b, c)):
-        _set_deadline("alpha", task["id"], base + timedelta(days=i))
-    admin = timed.admin
-    middle = "2030-01-02T00:00:00Z"
-    assert set(_ids(admin.get(f"/api/v1/tasks/?deadline_before={middle}"))) == {a["id"]}
-    assert set(_ids(admin.get(f"/api/v1/tasks/?deadline_after={middle}"))) == {b["id"], c["id"]}
-    answer = admin.get("/api/v1/tasks/?deadline_before=2030-01-02T00:00:00%2B05:00")
-    assert set(_ids(answer)) == {a["id"]}  # an offset is understood
-    answer = admin.get("/api/v1/tasks/?deadline_before=tomorrow")
-    assert answer.status_code == 400
-    assert answer.json()["errors"][0]["pointer"] == "/deadline_before"
+@pytest.fixture
+def worker_env(worker_env, tmp_path):
+    return {**worker_env, "TICKETFLOWER_EMAIL_BACKEND": "file",
+            "TICKETFLOWER_EMAIL_DIR": str(tmp_path / "mail")}  # fmt: skip
 
 
-def test_ordering_by_deadline_puts_tasks_without_one_last_both_ways(timed):
-    none, later, sooner = _review(timed), _review(timed), _review(timed)
-    _set_deadline("alpha", none["id"], None)
-    _set_deadline("alpha", later["id"], timezone.now() + timedelta(hours=5))
-    _set_deadline("alpha", sooner["id"], timezone.now() + timedelta(hours=1))
-    admin = timed.admin
-    rows = _ids(admin.get("/api/v1/tasks/?ordering=deadline_at"))
-    assert rows == [sooner["id"], later["id"], none["id"]]
-    rows = _ids(admin.get("/api/v1/tasks/?ordering=-deadline_at"))
-    assert rows == [later["id"], sooner["id"], none["id"]]
-
-
-def _listen(slug: str) -> None:
-    """A webhook of the company that receives every kind (sent after commit: never here)."""
-    from ticketflower.notifications.models import Webhook
-
-    with schema_context(slug):
-        Webhook.objects.create(url="https://hooks.example.com/events", kinds=[])
-
-
-def _overdue_events(slug: str) -> list[int]:
-    """The tasks of the overdue events written to the company's outbox."""
-    from ticketflower.notifications.kinds import Kind
-    from ticketflower.notifications.models import Channel, Delivery
-
-    with schema_context(slug):
-        rows = Delivery.objects.filter(kind=Kind.TASK_OVERDUE, channel=Channel.WEBHOOK)
-        return sorted(d.payload["data"]["task"] for d in rows)
-
-
-def test_the_sweep_announces_an_overdue_task_once(timed):
-    from ticketflower.runs.deadlines import sweep_overdue
-
-    _listen("alpha")
-    late, fine = _review(timed), _review(timed)
-    _set_deadline("alpha", late["id"], timezone.now() - timedelta(seconds=1))
-    with schema_context("alpha"):
-        assert sweep_overdue() == [late["id"]]
-        assert sweep_overdue() == []
-        assert sweep_overdue(timezone.now() + timedelta(minutes=1)) == []
-    assert _overdue_events("alpha") == [late["id"]]
-    assert _row("alpha", late["id"]).overdue_notified_at is not None
-    assert _row("alpha", fine["id"]).overdue_notified_at is None
-    shown = timed.admin.get(f"/api/v1/tasks/{late['id']}/").json()
-    assert shown["overdue"] is True and shown["overdue_notified_at"] is not None
-    # Its deadline comes for the other one too: announced then, and only then.
-    with schema_context("alpha"):
-        assert sweep_overdue(timezone.now() + timedelta(hours=2)) == [fine["id"]]
-        assert sweep_overdue(timezone.now() + timedelta(hours=3)) == []
-    assert _overdue_events("alpha") == sorted([late["id"], fine["id"]])
-
-
-def test_the_scheduler_sweep_announces_each_companys_overdue_tasks(alpha, beta, timed):
+def test_an_overdue_task_emails_its_assignee_once_through_a_real_worker(
+    committed_tenant, worker, tmp_path
+):
     from ticketflower.runs.redelivery import sweep_all
 
-    late = _review(timed)
-    _set_deadline("alpha", late["id"], timezone.now() - timedelta(seconds=1))
+    helper = committed_tenant
+    person(helper, "rita", "rita@example.com", "reviewer")
+    workflow = install(helper, _bundle(3600))
+    task = _submit(helper, workflow)["tasks"][0]["id"]
+    assert helper.client("rita", "reviewer").post(f"/api/v1/tasks/{task}/claim/").status_code == 200
+    _past_deadline(helper, task)
     assert sweep_all()["overdue"] == 1
     assert sweep_all()["overdue"] == 0
-    assert _row("alpha", late["id"]).overdue_notified_at is not None
+    mail = tmp_path / "mail"
+    wait_for(
+        lambda: (
+            "Task 'Review' is overdue"
+            in [m["Subject"] for m in emails_to(mail, "rita@example.com")]
+        )
+    )
+    subjects = [m["Subject"] for m in emails_to(mail, "rita@example.com")]
+    assert subjects.count("Task 'Review' is overdue") == 1
 
 
-def test_companies_see_and_sweep_only_their_own_overdue_tasks(alpha, beta, timed):
-    from ticketflower.runs.deadlines import sweep_overdue
-
-    other = Runner(beta, install(beta, _bundle()), "staff")
-    mine, theirs = _review(timed), _review(other)
-    _set_deadline("alpha", mine["id"], timezone.now() - timedelta(minutes=1))
-    _set_deadline("beta", theirs["id"], timezone.now() - timedelta(minutes=1))
-    assert _ids(timed.admin.get("/api/v1/tasks/?overdue=true")) == [mine["id"]]
-    assert _ids(other.admin.get("/api/v1/tasks/?overdue=true")) == [theirs["id"]]
-    if mine["id"] != theirs["id"]:  # ids are per schema: the same number may name both
-        assert timed.admin.get(f"/api/v1/tasks/{theirs['id']}/").status_code == 404
-    _listen("alpha")
-    _listen("beta")
-    with schema_context("alpha"):
-        assert sweep_overdue() == [mine["id"]]
-    assert _row("beta", theirs["id"]).overdue_notified_at is None
-    assert _overdue_events("beta") == []
-    with schema_context("beta"):
-        assert sweep_overdue() == [theirs["id"]]
-    assert _overdue_events("alpha") == [mine["id"]]
-    assert _overdue_events("beta") == [theirs["id"]]
-
-
-def test_a_person_sees_only_the_overdue_tasks_of_tickets_they_see(alpha, timed):
-    late = _review(timed)
-    _set_deadline("alpha", late["id"], timezone.now() - timedelta(minutes=1))
-    outsider = alpha.client("outsider", "sales")
-    assert _ids(outsider.get("/api/v1/tasks/?overdue=true")) == []
-    assert _ids(timed.submitter.get("/api/v1/tasks/?overdue=true")) == [late["id"]]
-
-
-def test_schedulers_sweeping_at_once_announce_each_overdue_task_exactly_once(committed_tenant):
-    """Real commits, one connection per thread: SKIP LOCKED hands each row to one sweep."""
-    from tests.runs.test_concurrency import _in_threads
-    from ticketflower.runs.deadlines import sweep_overdue
-
-    runner = Runner(committed_tenant, install(committed_tenant, _bundle()), "staff")
-    slug = committed_tenant.slug
-    late = [_review(runner)["id"] for _ in range(6)]
-    for task_id in late:
-        _set_deadline(slug, task_id, timezone.now() - timedelta(minutes=1))
-
-    def sweep(_: int) -> list[int]:
-        with schema_context(slug):
-            return sweep_overdue()
-
-    results = _in_threads(4, sweep)
-    announced = [task_id for result in results for task_id in result]
-    assert sorted(announced) == sorted(late), results
-    assert sweep(0) == []
+def test_another_company_never_sees_our_overdue_tasks(committed_tenant, second_company):
+    helper = committed_tenant
+    workflow = install(helper, _bundle(3600))
+    task = _submit(helper, workflow)["tasks"][0]["id"]
+    _past_deadline(helper, task)
+    theirs = second_company.client("boss", "ticket_admin")
+    assert theirs.get("/api/v1/tasks/?overdue=true").json()["results"] == []
+    assert theirs.get(f"/api/v1/tasks/{task}/").status_code == 404

@@ -16,8 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.utils.timesince import timesince
+from django.utils.timesince import timesince, timeuntil
 from django.views.decorators.http import require_POST
 
 from kernel.graph import workflow_graph
@@ -35,7 +34,6 @@ from ticketflower.web import comments
 from ticketflower.web.diagram import layout, run_states
 from ticketflower.web.filters import TicketSearch
 from ticketflower.web.schema_forms import SchemaForm
-from ticketflower.web.templatetags.deadlines import deadline_words
 
 PAGE_SIZE = 25
 
@@ -50,50 +48,48 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("web-inbox")
 
 
-# The inbox's orders: oldest first, or the nearest deadline first (none: last).
-INBOX_ORDER = {
-    "oldest": ("created_at", "id"),
-    "deadline": (F("deadline_at").asc(nulls_last=True), "created_at", "id"),
-}
-
-
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    """Tasks assigned to me, and tasks I may claim: oldest or nearest deadline first,
-    overdue ones only if asked; a ticket admin also sees every overdue task."""
+    """Tasks assigned to me, and tasks I may claim: oldest first, or by deadline; only the
+    overdue ones on request. A ticket admin also sees every overdue task."""
     user = request.user
-    now = timezone.now()
-    sort = request.GET.get("sort") if request.GET.get("sort") in INBOX_ORDER else "oldest"
-    overdue_only = request.GET.get("overdue") == "true"
-    active = _tasks(user).filter(status__in=ACTIVE_TASK_STATUSES).order_by(*INBOX_ORDER[sort])
+    by_deadline = request.GET.get("sort") == "deadline"
+    overdue_only = request.GET.get("overdue") == "1"
+    order = [F("deadline_at").asc(nulls_last=True), "created_at"] if by_deadline else ["created_at"]
+    active = _tasks(user).filter(status__in=ACTIVE_TASK_STATUSES).order_by(*order)
     if overdue_only:
-        active = active.filter(overdue_q(now))
+        active = active.filter(overdue_q())
     claimable = active.filter(access.claimable_q(user))
-    mine = [_card(t, now) for t in active.filter(assigned_to=user.pk)[:100]]
+    mine = [_card(t) for t in active.filter(assigned_to=user.pk)[:100]]
     page = Paginator(claimable, PAGE_SIZE).get_page(request.GET.get("page"))
     late = []
     if access.sees_all(user):
-        overdue = active.filter(overdue_q(now)).order_by(*INBOX_ORDER["deadline"])
-        late = [_card(t, now) for t in overdue[:100]]
+        late = [_card(t) for t in _tasks(user).filter(overdue_q()).order_by("deadline_at")[:50]]
     return render(
         request,
         "web/inbox.html",
         {
-            "mine": mine, "claimable": [_card(t, now) for t in page], "late": late,
-            "page": page, "keep": _without_page(request), "sort": sort,
+            "mine": mine,
+            "claimable": [_card(t) for t in page],
+            "page": page,
+            "keep": _without_page(request),
+            "by_deadline": by_deadline,
             "overdue_only": overdue_only,
+            "late": late,
         },
-    )  # fmt: skip
+    )
 
 
-def _card(task: TaskInstance, now: Any) -> dict[str, Any]:
-    """A task as the inbox shows it: the API's representation, how long it waits and
-    when it is due."""
-    return {
-        **task_data(task),
-        "age": timesince(task.created_at, now),
-        "deadline_words": deadline_words(task.deadline_at, now, task.is_active),
-    }
+def _card(task: TaskInstance) -> dict[str, Any]:
+    """A task as the inbox shows it: the API's representation, how long it waits and how
+    its deadline stands."""
+    card = {**task_data(task), "age": timesince(task.created_at)}
+    if task.deadline_at is not None and task.is_active:
+        if card["overdue"]:
+            card["deadline_text"] = f"overdue by {timesince(task.deadline_at)}"
+        else:
+            card["deadline_text"] = f"due in {timeuntil(task.deadline_at)}"
+    return card
 
 
 def _task(request: HttpRequest, pk: int) -> TaskInstance:
@@ -107,7 +103,7 @@ def _task(request: HttpRequest, pk: int) -> TaskInstance:
 def task(request: HttpRequest, pk: int) -> HttpResponse:
     """One task: what to do, from what, and its form when it is mine to complete."""
     row = _task(request, pk)
-    data = _card(row, timezone.now())
+    data = _card(row)
     ticket = row.workflow_instance.ticket
     mine = row.assigned_to_id == request.user.pk and row.is_active
     form = SchemaForm(data["output_schema"], request.POST or None) if mine else None
@@ -253,10 +249,8 @@ def ticket(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, "Data corrected: " + (", ".join(changed) or "nothing"))
                 return redirect("web-ticket", pk=pk)
-    now = timezone.now()
     tasks = [
-        _card(t, now)
-        for t in _tasks(request.user).filter(workflow_instance__ticket=row).order_by("seq")
+        _card(t) for t in _tasks(request.user).filter(workflow_instance__ticket=row).order_by("seq")
     ]
     files = access.visible_files(request.user).filter(ticket=row).order_by("filename", "-version")
     return render(
