@@ -199,6 +199,15 @@ LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("TICKETFLOWER_LOGIN_FAILURE_WI
 TRUSTED_PROXIES = frozenset(
     a.strip() for a in os.environ.get("TICKETFLOWER_TRUSTED_PROXIES", "").split(",") if a.strip()
 )
+# Invitations of colleagues and password resets (docs/decision-invitations.md): an
+# invitation's link works once, for this long; a reset link once, for an hour (Django's
+# PasswordResetTokenGenerator). Reset requests are counted per client address and per
+# company + login, in Redis, as failed logins are.
+INVITATION_TTL_SECONDS = int(os.environ.get("TICKETFLOWER_INVITATION_TTL_DAYS", 7)) * 24 * 3600
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("TICKETFLOWER_PASSWORD_RESET_TIMEOUT", 3600))
+PASSWORD_RESETS_PER_ADDRESS = int(os.environ.get("TICKETFLOWER_PASSWORD_RESETS_PER_ADDRESS", 20))
+PASSWORD_RESETS_PER_LOGIN = int(os.environ.get("TICKETFLOWER_PASSWORD_RESETS_PER_LOGIN", 3))
+PASSWORD_RESET_WINDOW_SECONDS = int(os.environ.get("TICKETFLOWER_PASSWORD_RESET_WINDOW", 3600))
 # API tokens: one per login, expiring this long after their last use (sliding).
 TOKEN_TTL_SECONDS = int(os.environ.get("TICKETFLOWER_TOKEN_TTL_DAYS", 30)) * 24 * 3600
 

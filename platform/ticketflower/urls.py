@@ -2,7 +2,14 @@
 
 from django.urls import include, path
 
-from ticketflower.accounts.views import MeView, RoleViewSet, UserViewSet
+from ticketflower.accounts.views import (
+    InvitationViewSet,
+    MeView,
+    PasswordResetConfirmView,
+    PasswordResetView,
+    RoleViewSet,
+    UserViewSet,
+)
 from ticketflower.actions.views import CallbackView
 from ticketflower.api.errors import handler400, handler403, handler404, handler500  # noqa: F401
 from ticketflower.api.plugins import PluginListView
@@ -16,6 +23,7 @@ from ticketflower.runs import views as runs
 router = Router()
 router.register("users", UserViewSet, basename="user")
 router.register("roles", RoleViewSet, basename="role")
+router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("workflows", definitions.WorkflowViewSet, basename="workflow")
 router.register("task-definitions", definitions.TaskDefinitionViewSet, basename="task-definition")
 router.register("completions", definitions.CompletionDefinitionViewSet, basename="completion")
@@ -39,6 +47,13 @@ urlpatterns = [
         "api/v1/me/notifications/",
         notifications.MyNotificationsView.as_view(),
         name="me-notifications",
+    ),
+    # A company's people only: the platform's operators reset theirs otherwise.
+    path("api/v1/auth/password-reset/", PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "api/v1/auth/password-reset/confirm/",
+        PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
     ),
     path("api/v1/plugins/", PluginListView.as_view(), name="plugins"),
     path("api/v1/callbacks/<str:token>/", CallbackView.as_view(), name="callback"),

@@ -87,7 +87,7 @@ def test_staff_do_a_ticket_from_submission_to_completion_in_the_browser(
     with page.expect_navigation():
         page.get_by_role("button", name="Claim").click()
     page.get_by_label("Approved").select_option("false")
-    page.get_by_label("Comment").fill("Not a business trip")
+    page.get_by_label("Comment", exact=True).fill("Not a business trip")
     tab.shot("task-form")
     with page.expect_navigation():
         page.get_by_role("button", name="Complete").click()

@@ -39,7 +39,11 @@ def test_migrate_runs_only_the_schemas_behind_and_brings_them_up(alpha, beta):
     from tenants.models import Company
 
     companies = Company.objects.exclude(schema_name="public").count()
-    _forget("alpha", *CARRY_OVER)
+    # The app's latest migration, undone by hand (the data migration above has dependents
+    # now: forgetting it alone would be an inconsistent history).
+    _forget("alpha", "accounts", "0003_invitations")
+    with connection.cursor() as cursor:
+        cursor.execute('DROP TABLE "alpha".accounts_invitation')
     out = io.StringIO()
     call_command("migrate", verbosity=1, stdout=out)
     assert f"{companies - 1} of {companies} companies were at the latest" in out.getvalue()

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group, User
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from rest_framework import serializers
 
+from ticketflower.accounts.models import Invitation, InvitationStatus
 from ticketflower.accounts.roles import BUILTIN_ROLES, ROLE_NAME_PATTERN
 from ticketflower.api.fields import NameListInputField, StrictCharField
 from ticketflower.api.serializers import StrictModelSerializer, StrictSerializer
@@ -104,3 +105,64 @@ class MeSerializer(serializers.Serializer):
     user = MeUserSerializer()
     roles = serializers.ListField(child=serializers.CharField())
     tenant = TenantRefSerializer(allow_null=True)
+
+
+class InvitationSerializer(StrictModelSerializer):
+    """An invitation as the company's tenant admins see it (never its token)."""
+
+    email = serializers.EmailField(max_length=254)
+    username = StrictCharField(
+        max_length=150,
+        required=False,
+        allow_blank=True,
+        validators=[UnicodeUsernameValidator()],
+        help_text="The username suggested to the colleague (they may pick another).",
+    )
+    roles = NameListInputField(
+        required=False,
+        help_text="Role names given on acceptance (in an HTML form: separated by commas).",
+    )
+    status = serializers.ChoiceField(choices=InvitationStatus.choices, read_only=True)
+    invited_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "email",
+            "username",
+            "roles",
+            "status",
+            "invited_by",
+            "created_at",
+            "expires_at",
+            "accepted_at",
+            "revoked_at",
+            "user",
+        ]
+        read_only_fields = [
+            "id",
+            "status",
+            "invited_by",
+            "created_at",
+            "expires_at",
+            "accepted_at",
+            "revoked_at",
+            "user",
+        ]
+
+
+class PasswordResetRequestSerializer(StrictSerializer):
+    login = StrictCharField(max_length=254, help_text="A username or an email address.")
+
+
+class PasswordResetConfirmSerializer(StrictSerializer):
+    uid = StrictCharField(max_length=64, help_text="The `uid` part of the emailed link.")
+    token = StrictCharField(max_length=128, help_text="The `token` part of the emailed link.")
+    password = StrictCharField(
+        style={"input_type": "password"}, trim_whitespace=False, help_text="The new password."
+    )
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()

@@ -52,7 +52,8 @@ def ensure_builtin_roles() -> None:
         Group.objects.get_or_create(name=name)
 
 
-def _roles(names: Iterable[str], pointer: str) -> list[Group]:
+def roles_named(names: Iterable[str], pointer: str) -> list[Group]:
+    """The roles of these names, in their order; unknown ones refused at `pointer`/index."""
     names = list(dict.fromkeys(names))
     found = {g.name: g for g in Group.objects.filter(name__in=names)}
     missing = [
@@ -76,7 +77,7 @@ def do_create_user(
     demo's well-known passwords only)."""
     if User.objects.filter(username=username).exists():
         raise ProblemError("Username taken.", [("/username", "A user with this username exists.")])
-    groups = _roles(roles, "/roles")
+    groups = roles_named(roles, "/roles")
     user = User(username=username, **fields)
     if check_strength:
         check_password(password, user)
@@ -119,7 +120,7 @@ def do_update_user(user: User, *, password: str | None = None, roles=None, **fie
     if password:
         details["password"] = "changed"  # never the password itself
     if roles is not None:
-        groups = _roles(roles, "/roles")
+        groups = roles_named(roles, "/roles")
         user.groups.set(groups)
         new_roles = sorted(g.name for g in groups)
         if new_roles != old_roles:

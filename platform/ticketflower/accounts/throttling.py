@@ -1,6 +1,8 @@
 """Failed logins counted per client address and per company + username, in Redis, so
 that guessing passwords is slow and a flood of tries cannot hold every server's CPU
-(each try costs a password hash): docs/decision-login-protection.md.
+(each try costs a password hash): docs/decision-login-protection.md. Password reset
+requests are counted the same way (every request, per client address and per company +
+login), so that nobody floods a person's inbox: docs/decision-invitations.md.
 
 Fixed windows of LOGIN_FAILURE_WINDOW_SECONDS. Past the limit, a login is refused before
 its password is even hashed. Redis unreachable: logins are not blocked (they are still
@@ -20,9 +22,10 @@ from django.http import HttpRequest
 log = logging.getLogger("ticketflower.accounts")
 
 
-def _window() -> tuple[int, int]:
-    """The current fixed window's number and the seconds left in it."""
-    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+def _window(seconds: int | None = None) -> tuple[int, int]:
+    """The current fixed window's number and the seconds left in it (windows of
+    `seconds`, by default LOGIN_FAILURE_WINDOW_SECONDS)."""
+    window = seconds or settings.LOGIN_FAILURE_WINDOW_SECONDS
     now = time.time()
     return int(now // window), max(1, int(window - now % window))
 
@@ -107,3 +110,30 @@ def log_in(request: HttpRequest, username: str, password: str):
         return None
     forget(request, username)
     return user
+
+
+def password_reset_wait(request: HttpRequest, login: str) -> int | None:
+    """Count one password reset request, for the client's address and for the company +
+    login it names; how long to wait when either is past its limit (None: go ahead).
+    Counted whether or not the login names anyone: the answer must not tell."""
+    number, left = _window(settings.PASSWORD_RESET_WINDOW_SECONDS)
+    schema = getattr(connection, "schema_name", "public")
+    keys = [
+        (f"reset:{number}:addr:{client_address(request)}", settings.PASSWORD_RESETS_PER_ADDRESS),
+        (
+            f"reset:{number}:login:{schema}:{login.lower()[:254]}",
+            settings.PASSWORD_RESETS_PER_LOGIN,
+        ),
+    ]
+    counters = caches["counters"]
+    try:
+        counts = []
+        for key, _ in keys:
+            counters.add(key, 0, timeout=left + 1)
+            counts.append(counters.incr(key))
+    except Exception:  # noqa: BLE001 - Redis down: answer (the database is what it needs)
+        log.warning("password reset counters unreachable", exc_info=True)
+        return None
+    if any(count > limit for count, (_, limit) in zip(counts, keys, strict=True)):
+        return left
+    return None

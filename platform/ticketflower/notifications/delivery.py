@@ -12,6 +12,7 @@ from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.utils import timezone
 
+from ticketflower.notifications.kinds import Kind
 from ticketflower.notifications.models import Channel, Delivery, DeliveryStatus
 
 log = logging.getLogger("ticketflower.notifications")
@@ -22,6 +23,9 @@ LEASE = timedelta(seconds=60)
 # The sweep leaves alone a row due for less than this: its first message is on its way.
 GRACE = timedelta(seconds=10)
 BATCH = 200
+# Kinds whose link holds a single-use token (docs/decision-invitations.md): the link is
+# forgotten once the email is sent, so the token then exists only in the email.
+SECRET_LINKS = {Kind.INVITATION, Kind.PASSWORD_RESET}
 
 
 def backoff(attempts: int) -> float:
@@ -78,7 +82,9 @@ def _record(row: Delivery, error: str | None) -> str:
         row.last_error = ""
         if row.link:  # the link may carry a single-use secret: not kept once sent
             row.text = ""
-        fields = ["status", "sent_at", "next_attempt_at", "last_error", "text"]
+        if row.kind in SECRET_LINKS:  # an invitation's or a reset's token is that secret
+            row.link = ""
+        fields = ["status", "sent_at", "next_attempt_at", "last_error", "text", "link"]
     elif row.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
         row.status = DeliveryStatus.FAILED
         row.next_attempt_at = None

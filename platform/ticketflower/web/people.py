@@ -1,4 +1,4 @@
-"""The tenant admins' pages: the company's users and roles.
+"""The tenant admins' pages: the company's users, invitations and roles.
 
 Input is checked by the API's own serializers (password rules, role names, unknown
 keys) and written by `accounts/services.py`, as `/api/v1/users/` and `/roles/` do.
@@ -17,9 +17,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError
 
-from ticketflower.accounts import services
+from ticketflower.accounts import invitations, services
+from ticketflower.accounts.models import Invitation
 from ticketflower.accounts.roles import BUILTIN_ROLES, TENANT_ADMIN, has_role
-from ticketflower.accounts.serializers import RoleSerializer, UserSerializer
+from ticketflower.accounts.serializers import (
+    InvitationSerializer,
+    RoleSerializer,
+    UserSerializer,
+)
 from ticketflower.api.errors import ProblemError
 
 
@@ -65,13 +70,49 @@ def people(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{user.username} can log in now.")
             return redirect("web-people")
+    return _page(request, problems=problems)
+
+
+def _page(request: HttpRequest, **extra) -> HttpResponse:
     users = User.objects.prefetch_related("groups").order_by("username")
     roles = Group.objects.order_by("name")
-    return render(
-        request,
-        "web/people.html",
-        {"users": users, "roles": roles, "builtin": BUILTIN_ROLES, "problems": problems},
-    )
+    invited = Invitation.objects.select_related("invited_by", "user")[:30]
+    context = {"users": users, "roles": roles, "builtin": BUILTIN_ROLES, "invited": invited}
+    context.update(extra)
+    return render(request, "web/people.html", context)
+
+
+@tenant_admin_only
+@require_POST
+def invite(request: HttpRequest) -> HttpResponse:
+    """Invite a colleague by email with roles: they get a link to pick a username and a
+    password (nothing is sent but the link)."""
+    data = {
+        "email": request.POST.get("email", ""),
+        "username": request.POST.get("username", ""),
+        "roles": request.POST.getlist("roles"),
+    }
+    serializer = InvitationSerializer(data=data)
+    try:
+        serializer.is_valid(raise_exception=True)
+        invitation = invitations.do_invite(invited_by=request.user, **serializer.validated_data)
+    except (ValidationError, ProblemError) as exc:
+        return _page(request, invite_problems=_errors(exc), invite_data=data)
+    messages.success(request, f"Invitation sent to {invitation.email}.")
+    return redirect("web-people")
+
+
+@tenant_admin_only
+@require_POST
+def revoke_invitation(request: HttpRequest, pk: int) -> HttpResponse:
+    """Withdraw a pending invitation: its link stops working."""
+    invitation = get_object_or_404(Invitation, pk=pk)
+    try:
+        invitations.do_revoke_invitation(invitation)
+        messages.success(request, f"The invitation of {invitation.email} is withdrawn.")
+    except ProblemError as exc:
+        messages.error(request, "; ".join(_errors(exc)))
+    return redirect("web-people")
 
 
 @tenant_admin_only

@@ -4,7 +4,16 @@ from django.contrib.auth import views as auth
 from django.urls import path
 
 from ticketflower.accounts.forms import ThrottledAuthenticationForm
-from ticketflower.web import comments, design_parts, designs, people, trying, views
+from ticketflower.web import (
+    access,
+    comments,
+    design_parts,
+    designs,
+    notifying,
+    people,
+    trying,
+    views,
+)
 
 urlpatterns = [
     path("", views.home, name="web-home"),
@@ -16,6 +25,14 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("password-reset/", access.forgot_password, name="web-password-reset"),
+    path("password-reset/sent/", access.reset_sent, name="web-password-reset-sent"),
+    path(
+        "reset/<uidb64>/<token>/",
+        access.ResetPasswordView.as_view(),
+        name="web-password-reset-confirm",
+    ),
+    path("invite/<str:token>/", access.invite, name="web-invite"),
     path("inbox/", views.inbox, name="web-inbox"),
     path("tasks/<int:pk>/", views.task, name="web-task"),
     path("tasks/<int:pk>/<str:action>/", views.task_action, name="web-task-action"),
@@ -43,6 +60,21 @@ urlpatterns = [
     path("workflows/<int:pk>/<str:action>/", designs.workflow_action, name="web-workflow-action"),
     path("definitions/<str:section>/<int:pk>/", designs.part, name="web-part"),
     path("people/", people.people, name="web-people"),
+    path("settings/notifications/", notifying.my_notifications, name="web-my-notifications"),
+    path("company/webhooks/", notifying.webhooks, name="web-webhooks"),
+    path(
+        "company/webhooks/<int:pk>/<str:action>/",
+        notifying.webhook_action,
+        name="web-webhook-action",
+    ),
+    path("company/deliveries/<int:pk>/retry/", notifying.retry_delivery, name="web-delivery-retry"),
+    path("company/audit/", notifying.audit_trail, name="web-audit"),
     path("people/<int:pk>/", people.person, name="web-person"),
     path("people/roles/", people.roles, name="web-roles"),
+    path("people/invitations/", people.invite, name="web-invitations"),
+    path(
+        "people/invitations/<int:pk>/revoke/",
+        people.revoke_invitation,
+        name="web-invitation-revoke",
+    ),
 ]
