@@ -248,7 +248,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "ticketflower.api.ordering.Ordering",
     ],
     "DEFAULT_PAGINATION_CLASS": "ticketflower.api.pagination.Pagination",
     "PAGE_SIZE": 50,

@@ -244,3 +244,22 @@ def test_a_callback_deadline_applies_to_async_actions_only():
     assert problems(b) == {}
     b["tasks"][0]["callback_timeout_seconds"] = 3600  # Price order: a SYNC_ACTION
     assert "ASYNC_ACTION tasks only" in problems(b)["/tasks/0/callback_timeout_seconds"]
+
+
+@pytest.mark.parametrize("value", [0, 59, 365 * 24 * 3600 + 1, "60", 60.0, False, None])
+def test_a_deadline_is_an_integer_from_a_minute_to_a_year(value):
+    b = good()
+    b["tasks"][1]["deadline_seconds"] = value  # Approve large order: a FORM
+    found = problems(b)
+    if value is None:
+        assert found == {}
+    else:
+        assert set(found) == {"/tasks/1/deadline_seconds"}
+
+
+def test_a_deadline_applies_to_tasks_done_by_people_only():
+    b = good()
+    b["tasks"][1]["deadline_seconds"] = 3600
+    assert problems(b) == {}
+    b["tasks"][0]["deadline_seconds"] = 3600  # Price order: a SYNC_ACTION
+    assert "tasks done by people" in problems(b)["/tasks/0/deadline_seconds"]

@@ -312,8 +312,9 @@ def _serve_worker_metrics(port: int, directory: str) -> None:
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
-    """Every few seconds, hand due work to the workers again and expire callbacks that never
-    came (runs/redelivery.py); until SIGTERM or Ctrl-C."""
+    """Every few seconds, hand due work to the workers again, expire callbacks that never
+    came and announce tasks past their deadline (runs/redelivery.py); until SIGTERM or
+    Ctrl-C."""
     _django()
     import logging
 

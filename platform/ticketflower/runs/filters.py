@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
@@ -62,16 +62,29 @@ class TicketFilterSet(django_filters.FilterSet):
     created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
     created_by = IdFilter(field_name="created_by_id")
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue",
+        help_text="`true`: tickets with an overdue task (active, past its deadline_at); "
+        "`false`: the others.",
+    )
 
     class Meta:
         model = TicketInstance
         fields = [
             "q", "status", "ticket_definition", "workflow", "created_after", "created_before",
-            "created_by",
+            "created_by", "overdue",
         ]  # fmt: skip
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(text_q("workflow_instance__", value)) if value else queryset
+
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        late = TaskInstance.objects.filter(
+            overdue_q(), workflow_instance=OuterRef("workflow_instance")
+        )
+        return queryset.filter(Exists(late)) if value else queryset.exclude(Exists(late))
 
 
 class WorkflowInstanceFilterSet(django_filters.FilterSet):
@@ -99,10 +112,16 @@ class TaskFilterSet(django_filters.FilterSet):
     ticket = IdFilter(field_name="workflow_instance__ticket__id")
     workflow_instance = IdFilter(field_name="workflow_instance_id")
     overdue = django_filters.BooleanFilter(
-        method="filter_overdue", help_text="Active and past its deadline (or not)."
+        method="filter_overdue",
+        help_text="`true`: active tasks past their deadline_at; `false`: the others (no "
+        "deadline, not yet due, or ended).",
     )
-    deadline_before = UtcDateTimeFilter(field_name="deadline_at", lookup_expr="lt")
-    deadline_after = UtcDateTimeFilter(field_name="deadline_at", lookup_expr="gte")
+    deadline_before = UtcDateTimeFilter(
+        field_name="deadline_at", lookup_expr="lt", help_text="deadline_at before this time."
+    )
+    deadline_after = UtcDateTimeFilter(
+        field_name="deadline_at", lookup_expr="gte", help_text="deadline_at at or after this time."
+    )
 
     class Meta:
         model = TaskInstance

@@ -167,6 +167,7 @@ def task_data(task: TaskInstance, base: str = API_ROOT) -> dict[str, Any]:
         "due_at": _time(task.due_at),
         "deadline_at": _time(task.deadline_at),
         "overdue": is_overdue(task),
+        "overdue_notified_at": _time(task.overdue_notified_at),
         "dispatches": task.dispatches,
         "last_failure": task.last_failure,
     }
@@ -276,7 +277,8 @@ class TaskInstanceSerializer(FastRepresentation, serializers.ModelSerializer):
             "task_definition", "title", "description", "task_type", "status", "input",
             "output_schema", "output", "start_iteration", "end_iteration",
             "assigned_to", "completed_by", "created_at", "started_at", "completed_at",
-            "updated_at", "due_at", "deadline_at", "overdue", "dispatches", "last_failure",
+            "updated_at", "due_at", "deadline_at", "overdue", "overdue_notified_at",
+            "dispatches", "last_failure",
         ]  # fmt: skip
         read_only_fields = fields
         extra_kwargs = {
@@ -286,6 +288,8 @@ class TaskInstanceSerializer(FastRepresentation, serializers.ModelSerializer):
             "dispatches": {"help_text": "How many times it was handed to a worker."},
             "deadline_at": {"help_text": "When a person's task is due (its definition's "
                             "deadline_seconds after it started); null: no deadline."},
+            "overdue_notified_at": {"help_text": "When the people concerned were told it "
+                                    "is overdue (once); null until then."},
             "last_failure": {"help_text": "The last infrastructure failure seen, if any."},
         }  # fmt: skip
 

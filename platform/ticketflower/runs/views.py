@@ -251,9 +251,10 @@ class TaskViewSet(
         "cancel": NoBodySerializer,
     }
     filterset_class = TaskFilterSet
-    # By deadline ascending, tasks without one come last (PostgreSQL's NULLS LAST).
     ordering_fields = ["id", "created_at", "updated_at", "status", "deadline_at"]
     ordering = ["-id"]
+    # Tasks without a deadline come last both ways (api/ordering.py).
+    nulls_last = ("deadline_at",)
 
     def get_queryset(self):
         return described_tasks(access.visible_tasks(self.request.user))

@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 
+from kernel.validation import MAX_DEADLINE, MIN_DEADLINE
 from plugins.manager import task_types
 
 # How a field is typed in the simple editor; anything else is edited as JSON Schema.
@@ -130,7 +131,8 @@ def task_form(fields: list[str], company_roles: list[str], data: Any = None, ini
         deadline_seconds = forms.IntegerField(
             label="Deadline (seconds)",
             required=False,
-            min_value=60,
+            min_value=MIN_DEADLINE,
+            max_value=MAX_DEADLINE,
             help_text="A person's task is overdue this long after it starts (3600: an hour, "
             "86400: a day); empty: no deadline.",
         )

@@ -103,7 +103,7 @@ def _task(request: HttpRequest, pk: int) -> TaskInstance:
 def task(request: HttpRequest, pk: int) -> HttpResponse:
     """One task: what to do, from what, and its form when it is mine to complete."""
     row = _task(request, pk)
-    data = task_data(row)
+    data = _card(row)
     ticket = row.workflow_instance.ticket
     mine = row.assigned_to_id == request.user.pk and row.is_active
     form = SchemaForm(data["output_schema"], request.POST or None) if mine else None
@@ -200,7 +200,9 @@ def tickets(request: HttpRequest) -> HttpResponse:
         "web/tickets.html",
         {
             "page": page, "search": search, "kinds": kinds,
-            "chosen": {k: request.GET.get(k, "") for k in ("q", "status", "ticket_definition")},
+            "chosen": {
+                k: request.GET.get(k, "") for k in ("q", "status", "ticket_definition", "overdue")
+            },
             "statuses": WorkflowRunStatus.values, "keep": _without_page(request),
         },
     )  # fmt: skip
@@ -248,8 +250,7 @@ def ticket(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Data corrected: " + (", ".join(changed) or "nothing"))
                 return redirect("web-ticket", pk=pk)
     tasks = [
-        task_data(t)
-        for t in _tasks(request.user).filter(workflow_instance__ticket=row).order_by("seq")
+        _card(t) for t in _tasks(request.user).filter(workflow_instance__ticket=row).order_by("seq")
     ]
     files = access.visible_files(request.user).filter(ticket=row).order_by("filename", "-version")
     return render(
