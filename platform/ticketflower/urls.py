@@ -56,6 +56,9 @@ urlpatterns = [
         name="password-reset-confirm",
     ),
     path("api/v1/plugins/", PluginListView.as_view(), name="plugins"),
+    path(
+        "api/v1/signing-secret/", notifications.SigningSecretView.as_view(), name="signing-secret"
+    ),
     path("api/v1/callbacks/<str:token>/", CallbackView.as_view(), name="callback"),
     path("api/v1/", include(router.urls)),
     path("", include("ticketflower.api.every_host_urls")),

@@ -242,3 +242,11 @@ def test_one_company_events_never_reach_another_company_webhook_or_people(
     answer_b = b.client("admin", "tenant_admin").get(f"/api/v1/deliveries/{delivery.pk}/")
     assert answer_b.status_code == 404
     assert json.loads(json.dumps(ours.requests[0]["body"]))["company"] == a.slug
+
+
+def test_the_signing_secret_is_for_tenant_admins_and_verifies_what_is_sent(committed_tenant):
+    admin = committed_tenant.client("admin", "tenant_admin")
+    secret = admin.get("/api/v1/signing-secret/")
+    assert secret.status_code == 200
+    assert secret.json()["secret"].encode() == _secret(committed_tenant)
+    assert committed_tenant.client("sam", "sales").get("/api/v1/signing-secret/").status_code == 403

@@ -47,6 +47,25 @@ class MyNotificationsView(APIView):
         return Response(services.do_set_preferences(request.user, request.data))
 
 
+class SigningSecretSerializer(serializers.Serializer):
+    secret = serializers.CharField(
+        help_text="The key of the HMAC-SHA256 in X-TicketFlower-Signature (its UTF-8 bytes)."
+    )
+
+
+class SigningSecretView(APIView):
+    """The company's signing secret, which every action request and webhook event is
+    signed with (docs/action-signing.md): for tenant admins, to verify them."""
+
+    permission_classes = [IsTenantAdmin]
+
+    @extend_schema(responses={200: SigningSecretSerializer}, operation_id="signing_secret")
+    def get(self, request: Request) -> Response:
+        from ticketflower.actions.tokens import signing_secret
+
+        return Response({"secret": signing_secret().decode()})
+
+
 class WebhookSerializer(serializers.ModelSerializer):
     kinds = serializers.ListField(
         child=serializers.ChoiceField(choices=[(k.value, k.label) for k in EVENTS]),

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from ticketflower.actions.tokens import signing_secret
 from ticketflower.api.errors import ProblemError
 from ticketflower.audit.models import AuditEntry
 from ticketflower.notifications import delivery, services
@@ -75,6 +76,7 @@ def webhooks(request: HttpRequest) -> HttpResponse:
             "keep": f"status={status}" if status else "",
             "problems": problems,
             "failed": Delivery.objects.filter(status=DeliveryStatus.FAILED).count(),
+            "secret": signing_secret().decode(),
         },
     )
 
