@@ -95,3 +95,10 @@ def test_another_companys_overdue_tasks_never_show(alpha, beta):
     outsider = login(beta, "boss", "ticket_admin")
     assert "Taxi" not in outsider.get("/inbox/?overdue=1").content.decode()
     assert "Taxi" not in outsider.get("/tickets/?overdue=true").content.decode()
+
+
+def test_the_tickets_page_takes_any_status_as_no_filter(alpha):
+    client = login(alpha, "sam", "sales")
+    page = client.get("/tickets/?status=&q=")
+    assert page.status_code == 200
+    assert "Select a valid choice" not in page.content.decode()

@@ -187,8 +187,12 @@ def new_ticket(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def tickets(request: HttpRequest) -> HttpResponse:
     """The tickets I see, newest first, filtered as the API filters them (TicketSearch)."""
     visible = access.visible_tickets(request.user)
+    # A select left at "any" sends an empty value: no filter, as for a field left out.
+    query = request.GET.copy()
+    for key in list(query):
+        query.setlist(key, [v for v in query.getlist(key) if v])
     search = TicketSearch(
-        request.GET,
+        query,
         queryset=visible.select_related("ticket_definition", "workflow_instance", "created_by"),
     )
     page = Paginator(search.qs.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
