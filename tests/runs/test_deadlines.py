@@ -171,3 +171,27 @@ def test_another_company_never_sees_our_overdue_tasks(committed_tenant, second_c
     theirs = second_company.client("boss", "ticket_admin")
     assert theirs.get("/api/v1/tasks/?overdue=true").json()["results"] == []
     assert theirs.get(f"/api/v1/tasks/{task}/").status_code == 404
+
+
+def test_due_soon_tells_once_in_the_last_quarter_and_never_after_the_deadline(
+    committed_tenant,
+):
+    from ticketflower.notifications.models import Delivery
+    from ticketflower.runs.deadlines import sweep_due_soon
+    from ticketflower.runs.models import TaskInstance
+
+    helper = committed_tenant
+    person(helper, "rita", "rita@example.com", "reviewer")
+    workflow = install(helper, _bundle(3600))  # the last quarter: 15 minutes
+    far, near, late = (_submit(helper, workflow, n)["tasks"][0]["id"] for n in (1, 2, 3))
+    now = timezone.now()
+    with schema_context(helper.slug):
+        TaskInstance.objects.filter(pk=far).update(deadline_at=now + timedelta(minutes=40))
+        TaskInstance.objects.filter(pk=near).update(deadline_at=now + timedelta(minutes=10))
+        TaskInstance.objects.filter(pk=late).update(deadline_at=now - timedelta(minutes=1))
+        assert sweep_due_soon(now) == [near]
+        assert sweep_due_soon(now) == []
+        # Later, the far one enters its last quarter.
+        assert sweep_due_soon(now + timedelta(minutes=30)) == [far]
+        told = Delivery.objects.filter(kind="task_due_soon", channel="email")
+        assert sorted(told.values_list("subject", flat=True)) == ["Task 'Review' is due soon"] * 2

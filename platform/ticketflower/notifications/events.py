@@ -128,6 +128,43 @@ def ticket_errors(ticket: Any, errors: list[Any]) -> None:
 
 def task_overdue(task: Any, title: str, roles: list[str], ticket_definition_id: int | None) -> None:
     """A task passed its deadline (told once: runs/deadlines.py)."""
+    _deadline_event(
+        Kind.TASK_OVERDUE,
+        task,
+        title,
+        roles,
+        ticket_definition_id,
+        subject=f"Task '{title}' is overdue",
+        what=f"passed its deadline ({task.deadline_at:%Y-%m-%d %H:%M} UTC)",
+    )
+
+
+def task_due_soon(
+    task: Any, title: str, roles: list[str], ticket_definition_id: int | None
+) -> None:
+    """A task nears its deadline (told once: runs/deadlines.py)."""
+    _deadline_event(
+        Kind.TASK_DUE_SOON,
+        task,
+        title,
+        roles,
+        ticket_definition_id,
+        subject=f"Task '{title}' is due soon",
+        what=f"is due at {task.deadline_at:%Y-%m-%d %H:%M} UTC",
+    )
+
+
+def _deadline_event(
+    kind: str,
+    task: Any,
+    title: str,
+    roles: list[str],
+    ticket_definition_id: int | None,
+    *,
+    subject: str,
+    what: str,
+) -> None:
+    """To its assignee, else to who may claim it."""
     if task.assigned_to_id:
         users, holders = [task.assigned_to_id], []
     else:
@@ -135,12 +172,11 @@ def task_overdue(task: Any, title: str, roles: list[str], ticket_definition_id: 
         users, holders = [], workers_roles(roles, access)
     ticket_id = getattr(task, "ticket_id", None)
     publish(
-        Kind.TASK_OVERDUE,
+        kind,
         users=users,
         roles=holders,
-        subject=f"Task '{title}' is overdue",
-        text=f"The task '{title}' of {_ticket_line(ticket_id, None)} passed its deadline "
-        f"({task.deadline_at:%Y-%m-%d %H:%M} UTC).",
+        subject=subject,
+        text=f"The task '{title}' of {_ticket_line(ticket_id, None)} {what}.",
         link=f"/tasks/{task.pk}/",
         ticket_id=ticket_id,
         data={"task": task.pk, "task_title": title, "deadline_at": task.deadline_at.isoformat()},

@@ -11,6 +11,7 @@ class Kind(models.TextChoices):
     TASK_CLAIMABLE = "task_claimable", "A task I may claim is waiting"
     TICKET_FINISHED = "ticket_finished", "A ticket I submitted finished or was put on hold"
     TICKET_ERROR = "ticket_error", "A ticket error appeared on a ticket type I administer"
+    TASK_DUE_SOON = "task_due_soon", "A task I have or may claim is due soon"
     TASK_OVERDUE = "task_overdue", "A task I have or may claim is past its deadline"
     MENTIONED = "mentioned", "Someone mentioned me in a comment"
     # Sent to an address for a person who has asked for it (or been invited): always sent,
@@ -25,6 +26,7 @@ PERSONAL = [
     Kind.TASK_CLAIMABLE,
     Kind.TICKET_FINISHED,
     Kind.TICKET_ERROR,
+    Kind.TASK_DUE_SOON,
     Kind.TASK_OVERDUE,
     Kind.MENTIONED,
 ]

@@ -181,6 +181,7 @@ class TaskInstance(models.Model):
     # A person's deadline (its definition's `deadline_seconds` after it started), and when
     # the people concerned were told it passed (once; runs/deadlines.py).
     deadline_at = models.DateTimeField(null=True, blank=True)
+    due_soon_notified_at = models.DateTimeField(null=True, blank=True)
     overdue_notified_at = models.DateTimeField(null=True, blank=True)
     last_failure = models.TextField(null=True, blank=True)
 

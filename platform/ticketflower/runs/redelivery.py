@@ -166,9 +166,11 @@ def sweep_all(*, lost_before: Any = None) -> dict[str, int]:
 
     from tenants.models import Company
     from ticketflower.notifications.delivery import sweep_company as sweep_deliveries
-    from ticketflower.runs.deadlines import sweep_overdue
+    from ticketflower.runs.deadlines import sweep_due_soon, sweep_overdue
 
-    totals = {"redelivered": 0, "expired": 0, "keys_dropped": 0, "deliveries": 0, "overdue": 0}
+    totals = dict.fromkeys(
+        ("redelivered", "expired", "keys_dropped", "deliveries", "due_soon", "overdue"), 0
+    )
     with schema_context(get_public_schema_name()):
         schemas = list(Company.objects.values_list("schema_name", flat=True))
     for schema in schemas:
@@ -178,6 +180,7 @@ def sweep_all(*, lost_before: Any = None) -> dict[str, int]:
             with schema_context(schema):
                 for key, value in sweep_company(lost_before=lost_before).items():
                     totals[key] += value
+                totals["due_soon"] += len(sweep_due_soon())
                 totals["overdue"] += len(sweep_overdue())
                 totals["deliveries"] += sweep_deliveries()
         except Exception:
