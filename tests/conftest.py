@@ -167,8 +167,15 @@ def api_server(committed_tenant):
 
 
 @pytest.fixture
-def worker_env(api_server, tmp_path):
-    """Environment of a worker process on the test database, allowed to call loopback."""
+def mail_dir(tmp_path):
+    """Where a test's worker writes the emails it sends (Django's file backend)."""
+    return tmp_path / "mail"
+
+
+@pytest.fixture
+def worker_env(api_server, tmp_path, mail_dir):
+    """Environment of a worker process on the test database, allowed to call loopback,
+    writing its emails as files under `mail_dir`."""
     import os
 
     from tests.helpers import database_url
@@ -185,6 +192,10 @@ def worker_env(api_server, tmp_path):
         TICKETFLOWER_BROKER_MAINTENANCE_CHANCE="1000000",
         TICKETFLOWER_CALLBACK_URL_TEMPLATE=f"http://{{domain}}:{api_server}/api/v1/callbacks/{{token}}/",
         WORKER_LOG=str(tmp_path / "worker.log"),
+        TICKETFLOWER_EMAIL_BACKEND="file",
+        TICKETFLOWER_EMAIL_DIR=str(mail_dir),
+        TICKETFLOWER_PAGE_URL_TEMPLATE="https://{domain}{path}",
+        TICKETFLOWER_NOTIFICATION_BACKOFF="0.5",
     )
 
 

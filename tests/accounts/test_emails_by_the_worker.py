@@ -4,7 +4,6 @@ their links working on the company's host."""
 
 from __future__ import annotations
 
-import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django_tenants.utils import schema_context
@@ -14,21 +13,6 @@ from tests.actions.support import wait_for
 from tests.notifications.support import emails_to
 
 NEW_PASSWORD = "lilac-ferry-orbit-42"
-
-
-@pytest.fixture
-def mail_dir(tmp_path):
-    return tmp_path / "mail"
-
-
-@pytest.fixture
-def worker_env(worker_env, mail_dir):
-    return {
-        **worker_env,
-        "TICKETFLOWER_EMAIL_BACKEND": "file",
-        "TICKETFLOWER_EMAIL_DIR": str(mail_dir),
-        "TICKETFLOWER_PAGE_URL_TEMPLATE": "https://{domain}{path}",
-    }
 
 
 def _link(mail_dir, address: str) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
@@ -15,22 +14,6 @@ from tests.actions.support import wait_for
 from tests.loopback import LoopbackServer, answer, fail_then
 from tests.notifications.support import emails, emails_to, person, review_bundle
 from tests.runs.support import install
-
-
-@pytest.fixture
-def mail_dir(tmp_path):
-    return tmp_path / "mail"
-
-
-@pytest.fixture
-def worker_env(worker_env, mail_dir):
-    return {
-        **worker_env,
-        "TICKETFLOWER_EMAIL_BACKEND": "file",
-        "TICKETFLOWER_EMAIL_DIR": str(mail_dir),
-        "TICKETFLOWER_PAGE_URL_TEMPLATE": "https://{domain}{path}",
-        "TICKETFLOWER_NOTIFICATION_BACKOFF": "0.5",
-    }
 
 
 def _secret(helper) -> bytes:

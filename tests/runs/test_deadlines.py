@@ -133,14 +133,8 @@ def test_the_sweep_tells_once_and_never_of_an_ended_task(committed_tenant):
         assert list(told.values_list("address", flat=True)) == ["rita@example.com"]
 
 
-@pytest.fixture
-def worker_env(worker_env, tmp_path):
-    return {**worker_env, "TICKETFLOWER_EMAIL_BACKEND": "file",
-            "TICKETFLOWER_EMAIL_DIR": str(tmp_path / "mail")}  # fmt: skip
-
-
 def test_an_overdue_task_emails_its_assignee_once_through_a_real_worker(
-    committed_tenant, worker, tmp_path
+    committed_tenant, worker, mail_dir
 ):
     from ticketflower.runs.redelivery import sweep_all
 
@@ -152,7 +146,7 @@ def test_an_overdue_task_emails_its_assignee_once_through_a_real_worker(
     _past_deadline(helper, task)
     assert sweep_all()["overdue"] == 1
     assert sweep_all()["overdue"] == 0
-    mail = tmp_path / "mail"
+    mail = mail_dir
     wait_for(
         lambda: (
             "Task 'Review' is overdue"

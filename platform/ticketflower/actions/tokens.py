@@ -68,13 +68,6 @@ def issue_callback(task_instance_id: int, run: int) -> str:
 
 def callback_url(token: str) -> str:
     """The absolute URL of a callback token on the current company's host."""
-    from tenants.models import Domain
+    from ticketflower.companies.lookups import primary_domain
 
-    # The shared domains table is on the search path of every tenant schema.
-    domain = (
-        Domain.objects.filter(tenant__schema_name=connection.schema_name)
-        .order_by("-is_primary", "id")
-        .values_list("domain", flat=True)
-        .first()
-    )
-    return settings.ACTION_CALLBACK_URL_TEMPLATE.format(domain=domain, token=token)
+    return settings.ACTION_CALLBACK_URL_TEMPLATE.format(domain=primary_domain(), token=token)

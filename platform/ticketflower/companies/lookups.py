@@ -40,3 +40,14 @@ def _company(where: str, value: str) -> Company | None:
         cursor.execute(sql + where, [value])
         row = cursor.fetchone()
     return rows.from_row(Company, row) if row is not None else None
+
+
+def primary_domain() -> str | None:
+    """The current company's primary host name (the first one if none is marked)."""
+    # The shared domains table is on the search path of every company schema.
+    return (
+        Domain.objects.filter(tenant__schema_name=connection.schema_name)
+        .order_by("-is_primary", "id")
+        .values_list("domain", flat=True)
+        .first()
+    )

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from ticketflower.notifications.kinds import Kind
@@ -37,15 +37,9 @@ def backoff(attempts: int) -> float:
 
 def page_url(path: str) -> str:
     """The absolute URL of a page of the current company's web app."""
-    from tenants.models import Domain
+    from ticketflower.companies.lookups import primary_domain
 
-    domain = (
-        Domain.objects.filter(tenant__schema_name=connection.schema_name)
-        .order_by("-is_primary", "id")
-        .values_list("domain", flat=True)
-        .first()
-    )
-    return settings.PAGE_URL_TEMPLATE.format(domain=domain, path=path)
+    return settings.PAGE_URL_TEMPLATE.format(domain=primary_domain(), path=path)
 
 
 def deliver_one(delivery_id: int) -> str | None:
