@@ -8,7 +8,7 @@ from django.db import transaction
 
 from ticketflower.api.errors import ProblemError
 from ticketflower.audit.trail import record
-from ticketflower.notifications.kinds import EVENTS, PERSONAL, Kind
+from ticketflower.notifications.kinds import EVENTS, PERSONAL
 from ticketflower.notifications.models import Preference, Webhook
 
 
@@ -84,6 +84,3 @@ def do_delete_webhook(webhook: Webhook) -> None:
     """Remove a webhook; what was already sent to it stays in the deliveries."""
     record("webhook.deleted", webhook, details={"url": webhook.url})
     webhook.delete()
-
-
-__all__ = ["Kind", "preferences_of", "do_set_preferences"]
