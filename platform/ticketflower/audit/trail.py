@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
+from django.db.models import QuerySet
 from django_tenants.utils import get_public_schema_name
 
 from ticketflower.audit.models import AuditEntry
@@ -73,6 +74,11 @@ def record(
         ticket_id=ticket_id,
         details=details or {},
     )
+
+
+def ticket_activity(ticket_id: int) -> QuerySet[AuditEntry]:
+    """A ticket's own entries, oldest first (its "who did what")."""
+    return AuditEntry.objects.filter(ticket_id=ticket_id).order_by("id")
 
 
 class AuditActorMiddleware:

@@ -7,9 +7,9 @@ import json
 import logging
 import uuid
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, User
 from django.db import connection, transaction
 from django.utils import timezone
@@ -20,9 +20,10 @@ from ticketflower.notifications.models import Channel, Delivery, Preference, Web
 log = logging.getLogger("ticketflower.notifications")
 
 
+@cache
 def _sql() -> str:
     deliveries = Delivery._meta.db_table
-    users = get_user_model()._meta.db_table
+    users = User._meta.db_table
     preferences = Preference._meta.db_table
     webhooks = Webhook._meta.db_table
     memberships = User.groups.through._meta.db_table

@@ -4,28 +4,21 @@ transaction (the outbox), sent by a worker after it commits."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from ticketflower.definitions.models import TaskType
 from ticketflower.notifications import events
 from ticketflower.runs.compiled import Compiled
 from ticketflower.runs.models import TaskInstance, TaskStatus, TicketError, TicketInstance
 
 
-def _form_titles(comp: Compiled) -> set[str]:
-    return {t.title for t in comp.definition.tasks if t.task_type == TaskType.FORM}
-
-
 def needed(comp: Compiled, effects: list[dict]) -> bool:
     """Whether the step announces something (then a submission needs a transaction)."""
-    forms = _form_titles(comp)
     for effect in effects:
         kind = effect["type"]
         if kind == "ticket_error":
             return True
         if kind == "workflow_status" and effect["status"] in events.FINISHED:
             return True
-        if kind == "task_created" and effect["task"] in forms:
+        if kind == "task_created" and effect["task"] in comp.form_tasks:
             return True
     return False
 
@@ -64,8 +57,3 @@ def after_step(
         events.ticket_errors(ticket, errors)
     if finished:
         events.ticket_finished(ticket, finished[-1])
-
-
-def title_of(task: Any) -> str:
-    """A task instance's title (its definition's)."""
-    return getattr(task, "task_title", None) or task.task_definition.title

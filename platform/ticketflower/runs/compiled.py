@@ -14,7 +14,7 @@ from kernel.problems import InvalidBundle
 from plugins.bundles import compile_definition
 from ticketflower.api.errors import ProblemError
 from ticketflower.definitions import bundles
-from ticketflower.definitions.models import WorkflowDefinition
+from ticketflower.definitions.models import TaskType, WorkflowDefinition
 
 CACHE_SIZE = 512
 
@@ -28,9 +28,10 @@ class Compiled:
     definition: Definition
     task_ids: dict[str, int]
     completion_ids: dict[str, int]
-    # Who works on a task (its roles, by title) and who sees a ticket of a type (by the
-    # ticket definition's id): what
-    # the announcements of a step need (runs/announcements.py), without a query.
+    # What the announcements of a step need (runs/announcements.py), without a query:
+    # the FORM tasks' titles, who works on a task (its roles, by title) and who sees a
+    # ticket of a type (by the ticket definition's id).
+    form_tasks: frozenset[str] = frozenset()
     task_roles: dict[str, list[str]] = field(default_factory=dict)
     ticket_access: dict[int, list[str]] = field(default_factory=dict)
     # Seconds from a task's start to its deadline, by title (tasks that have one).
@@ -89,6 +90,7 @@ def compiled(workflow: WorkflowDefinition | int) -> Compiled:
         definition=definition,
         task_ids={t.title: t.pk for t in tasks},
         completion_ids={c.title: c.pk for c in completions},
+        form_tasks=frozenset(t.title for t in tasks if t.task_type == TaskType.FORM),
         task_roles={t.title: list(t.roles or []) for t in tasks},
         ticket_access={t.pk: list(t.company_role_access or []) for t in tickets},
         task_deadlines={t.title: t.deadline_seconds for t in tasks if t.deadline_seconds},

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Q, Value
+from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, QuerySet, Value
 from django.db.models.functions import Least
 from django.utils import timezone
 
@@ -21,8 +21,9 @@ BATCH = 200
 SOON_AT_MOST = timedelta(hours=1)
 
 
-def _due_soon_q(now: Any) -> Q:
-    return Q(
+def _due_soon(now: Any) -> QuerySet[TaskInstance]:
+    """Active tasks before their deadline and within their due-soon window."""
+    return TaskInstance.objects.annotate(soon_window=_soon_window()).filter(
         status__in=ACTIVE_TASK_STATUSES,
         deadline_at__gt=now,
         deadline_at__lte=ExpressionWrapper(
@@ -40,14 +41,15 @@ def _soon_window() -> Least:
     return Least(Value(SOON_AT_MOST, output_field=DurationField()), quarter)
 
 
-def _tell(marked: str, condition: Q, announce: Callable[..., None], now: Any) -> list[int]:
-    """Mark the tasks matching `condition` not yet marked and announce each, in one
-    transaction (several schedulers: a row one holds, the other skips)."""
+def _tell(
+    marked: str, tasks: QuerySet[TaskInstance], announce: Callable[..., None], now: Any
+) -> list[int]:
+    """Mark the `tasks` not yet marked and announce each, in one transaction (several
+    schedulers: a row one holds, the other skips)."""
     with transaction.atomic():
         due = list(
-            TaskInstance.objects.select_for_update(skip_locked=True, of=("self",))
-            .annotate(soon_window=_soon_window())
-            .filter(condition, **{f"{marked}__isnull": True})
+            tasks.select_for_update(skip_locked=True, of=("self",))
+            .filter(**{f"{marked}__isnull": True})
             .select_related("task_definition", "workflow_instance__ticket")
             .order_by("deadline_at")[:BATCH]
         )
@@ -69,11 +71,12 @@ def _tell(marked: str, condition: Q, announce: Callable[..., None], now: Any) ->
 def sweep_overdue(now: Any = None) -> list[int]:
     """Tell of the current company's tasks newly past their deadline: their ids."""
     now = now or timezone.now()
-    return _tell("overdue_notified_at", overdue_q(now), events.task_overdue, now)
+    overdue = TaskInstance.objects.filter(overdue_q(now))
+    return _tell("overdue_notified_at", overdue, events.task_overdue, now)
 
 
 def sweep_due_soon(now: Any = None) -> list[int]:
     """Tell of the current company's tasks newly within their last quarter (at most the
     last hour) before the deadline: their ids."""
     now = now or timezone.now()
-    return _tell("due_soon_notified_at", _due_soon_q(now), events.task_due_soon, now)
+    return _tell("due_soon_notified_at", _due_soon(now), events.task_due_soon, now)

@@ -251,15 +251,7 @@ def _audited(
         ticket_id = getattr(ticket, "pk", None)
         if task is not None:
             title = getattr(getattr(task, "task_definition", None), "title", "")
-            record(
-                action,
-                target_type="task",
-                target_id=task.pk,
-                target_repr=f"{title} (ticket #{ticket_id})",
-                actor=user,
-                ticket_id=ticket_id,
-                details=details,
-            )
+            _record_task(action, task.pk, title, ticket_id, actor=user, details=details)
         else:
             record(
                 action,
@@ -271,6 +263,27 @@ def _audited(
                 details=details,
             )
     return result
+
+
+def _record_task(
+    action: str,
+    task_id: int,
+    title: str,
+    ticket_id: int | None,
+    *,
+    actor: User | None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """An audit entry about a task instance, named by its title and ticket."""
+    record(
+        action,
+        target_type="task",
+        target_id=task_id,
+        target_repr=f"{title} (ticket #{ticket_id})",
+        actor=actor,
+        ticket_id=ticket_id,
+        details=details,
+    )
 
 
 def _check_required_output(row: TaskInstance, output: Any) -> None:
@@ -355,13 +368,12 @@ def _assign(
             TaskInstance.objects.filter(pk=row.pk).update(
                 assigned_to=assignee, updated_at=timezone.now()
             )
-        record(
+        _record_task(
             "task.claimed" if claim else "task.assigned",
-            target_type="task",
-            target_id=row.pk,
-            target_repr=f"{row.task_definition.title} (ticket #{row.ticket_id})",
+            row.pk,
+            row.task_definition.title,
+            row.ticket_id,
             actor=assignee if claim else by,
-            ticket_id=row.ticket_id,
             details={} if claim else {"assignee": assignee.pk, "username": assignee.username},
         )
         if not claim:
@@ -391,13 +403,12 @@ def do_unassign_task(task: TaskInstance, *, user: User) -> TaskInstance:
         if row.assigned_to_id is None:
             raise Conflict(f"Task instance {row.pk} is not assigned.", [("", "Not assigned.")])
         TaskInstance.objects.filter(pk=row.pk).update(assigned_to=None, updated_at=timezone.now())
-        record(
+        _record_task(
             "task.unassigned",
-            target_type="task",
-            target_id=row.pk,
-            target_repr=f"{row.task_definition.title} (ticket #{row.ticket_id})",
+            row.pk,
+            row.task_definition.title,
+            row.ticket_id,
             actor=user,
-            ticket_id=row.ticket_id,
             details={"was": row.assigned_to_id},
         )
         notification_events.task_claimable(

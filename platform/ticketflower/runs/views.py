@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from ticketflower.api.errors import ProblemError
 from ticketflower.api.viewsets import ActionFormsMixin, NoBodySerializer
 from ticketflower.audit.api import AuditEntrySerializer
-from ticketflower.audit.models import AuditEntry
+from ticketflower.audit.trail import ticket_activity
 from ticketflower.runs import access, history, idempotency, openapi, services
 from ticketflower.runs.filters import (
     TaskFilterSet,
@@ -145,8 +145,7 @@ class TicketViewSet(
     @action(detail=True, methods=["get"])
     def activity(self, request: Request, pk: str | None = None) -> Response:
         ticket = self.get_object()
-        entries = AuditEntry.objects.filter(ticket_id=ticket.pk).order_by("id")
-        return Response(AuditEntrySerializer(entries, many=True).data)
+        return Response(AuditEntrySerializer(ticket_activity(ticket.pk), many=True).data)
 
 
 # ---------------------------------------------------------------- workflow instances

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from kernel.graph import workflow_graph
 from ticketflower.api.errors import ProblemError
-from ticketflower.audit.models import AuditEntry
+from ticketflower.audit.trail import ticket_activity
 from ticketflower.definitions import bundles
 from ticketflower.definitions.models import TicketDefinition
 from ticketflower.definitions.permissions import reads_everything, submittable
@@ -262,7 +262,7 @@ def ticket(request: HttpRequest, pk: int) -> HttpResponse:
         "web/ticket.html",
         {
             "ticket": row, "trace": trace, "tasks": tasks, "files": files,
-            "activity": AuditEntry.objects.filter(ticket_id=row.pk).order_by("id"),
+            "activity": ticket_activity(row.pk),
             **comments.for_page(request.user, row.pk),
             "correction": correction, "diagram": _run_picture(request, row, trace, tasks),
         },
