@@ -20,11 +20,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import dramatiq
+from dramatiq.common import compute_backoff
 from dramatiq.middleware import CurrentMessage
 
 from kernel.state import ACTIVE_STATUSES
 from plugins.host import OutputRefused, TaskNotActive, get_host
-from plugins.http_action import leases
+from plugins.http_action import continuations, leases
 from plugins.http_action.calls import call
 from plugins.http_action.transforms import TransformError, input_body, output_values
 from plugins.manager import default_evaluator
@@ -162,11 +163,56 @@ def _retry_when(retries: int, exception: BaseException) -> bool:
     throws=(TaskNotActive,),
 )
 def run_action(payload: dict[str, Any]) -> None:
-    """Run one action instance (payload: a TaskEvent as a dict)."""
+    """Run one action instance (payload: a TaskEvent as a dict), then the actions of its
+    chain that its steps start, on this thread (plugins/http_action/continuations.py)."""
     event = _event(payload)
-    result = run(event, _attempt())
+    started = time.monotonic()
+    with continuations.collecting() as kept:
+        try:
+            result = run(event, _attempt())
+        except BaseException:
+            _hand_over(kept)
+            raise
     # DEBUG: one line per action would cost the workers more than a step's SQL.
     log.debug("action %s of %s: %s", event.task_instance_id, event.schema_name, result)
+    for _ in range(continuations.MAX_IN_A_ROW):
+        if not kept or time.monotonic() - started > continuations.MAX_SECONDS:
+            break
+        event = kept.pop()
+        with continuations.collecting() as kept:
+            try:
+                _run_next(event)
+            except BaseException:  # the thread is being stopped (its time limit, shutdown)
+                _hand_over([event, *kept])
+                raise
+    _hand_over(kept)
+
+
+def _run_next(event: TaskEvent) -> None:
+    """A kept action's first attempt, with what Dramatiq would do after it were it a message:
+    a retryable outcome is sent to the queue as the first retry, after its back-off; anything
+    unexpected hands the action to the queue (another worker tries it afresh)."""
+    try:
+        result = run(event, 0)
+    except ActionRetry:
+        settings = get_host().action_settings()
+        _, delay = compute_backoff(
+            0, factor=settings["min_backoff_ms"], max_backoff=settings["max_backoff_ms"]
+        )
+        _send(event, delay=delay, retries=1)
+        return
+    except Exception:
+        log.warning("action %s of %s: handed to the queue", event.task_instance_id,
+                    event.schema_name, exc_info=True)  # fmt: skip
+        _send(event)
+        return
+    log.debug("action %s of %s: %s", event.task_instance_id, event.schema_name, result)
+
+
+def _hand_over(kept: list[TaskEvent]) -> None:
+    """Send what this thread kept but will not run to the queue."""
+    while kept:
+        _send(kept.pop())
 
 
 BUSY_DELAY_MS = 200
@@ -201,22 +247,25 @@ def destination_slot(url: str, limit: int) -> Iterator[bool]:
 def requeue(event: TaskEvent, delay_ms: int) -> None:
     """Send the instance to the queue again after `delay_ms`, as a new message (no retry
     counted: waiting for a busy destination is not a failure)."""
-    settings = get_host().action_settings()
-    run_action.send_with_options(
-        args=(asdict(event),),
-        tenant_schema=event.schema_name,
-        delay=delay_ms,
-        min_backoff=settings["min_backoff_ms"],
-        max_backoff=settings["max_backoff_ms"],
-    )
+    _send(event, delay=delay_ms)
 
 
 def enqueue(event: TaskEvent) -> None:
-    """Send the instance to the workers, stamped with its company's schema."""
+    """Hand a started instance to the workers: to this worker thread itself when it is
+    running the action whose step started it (the next of a chain), else to the queue."""
+    if not continuations.keep(event):
+        _send(event)
+
+
+def _send(event: TaskEvent, *, delay: int | None = None, retries: int = 0) -> None:
+    """Send the instance to the queue, stamped with its company's schema."""
     settings = get_host().action_settings()
+    options: dict[str, Any] = {"retries": retries} if retries else {}
     run_action.send_with_options(
         args=(asdict(event),),
         tenant_schema=event.schema_name,
+        delay=delay,
         min_backoff=settings["min_backoff_ms"],
         max_backoff=settings["max_backoff_ms"],
+        **options,
     )
