@@ -85,14 +85,19 @@ def refusal(refused: StepRefused, pointers: dict[str, str] | None = None) -> Pro
 
 
 def submit(
-    ticket_definition: TicketDefinition, fields: Any, *, user: Any = None
+    ticket_definition: TicketDefinition,
+    fields: Any,
+    *,
+    user: Any = None,
+    ids: tuple[int, int] | None = None,
 ) -> tuple[TicketInstance, StepResult]:
     """Create a ticket and its workflow instance, and run the submission step.
 
     Invalid fields are refused (400, pointers under /fields) before anything is written.
     A workflow that cannot start (its stored definition no longer compiles, or the step
     fails unexpectedly) keeps the ticket NOT_STARTED with a WORKFLOW_CREATION error
-    (`start` runs it later): the submission is never lost.
+    (`start` runs it later): the submission is never lost. `ids`: the new workflow
+    instance's and ticket's ids when the caller read them already (NEXT_IDS).
     """
     workflow = ticket_definition.workflow
     try:
@@ -115,9 +120,11 @@ def submit(
         raise refusal(StepRefused(INVALID, problems))
     user_id = getattr(user, "pk", None)
     # The ids first, so that the step sees $.ticket.id and every row is written at once.
-    with connection.cursor() as cursor:
-        cursor.execute(_NEXT_IDS)
-        instance_id, ticket_id = cursor.fetchone()
+    if ids is None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {NEXT_IDS}")
+            ids = cursor.fetchone()
+    instance_id, ticket_id = ids
     # $.ticket.definition is the ticket definition's title, as in a simulation
     # (docs/decision-runs-engine.md).
     event = kernel_events.ticket_submitted(
@@ -249,9 +256,10 @@ def start(instance_id: int, *, user: Any = None) -> StepResult:
         return result
 
 
-_NEXT_IDS = (
-    "SELECT nextval(pg_get_serial_sequence('runs_workflowinstance', 'id')), "
-    "nextval(pg_get_serial_sequence('runs_ticketinstance', 'id'))"
+# A new workflow instance's id and its ticket's (a select list).
+NEXT_IDS = (
+    "nextval(pg_get_serial_sequence('runs_workflowinstance', 'id')),"
+    " nextval(pg_get_serial_sequence('runs_ticketinstance', 'id'))"
 )
 
 

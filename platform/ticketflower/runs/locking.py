@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
 from ticketflower.api.errors import ProblemError
+from ticketflower.notifications.models import Webhook
 from ticketflower.postgresql import rows as sql_rows
 from ticketflower.runs.models import TaskInstance, TicketInstance, WorkflowInstance
 
@@ -38,7 +40,7 @@ def lock(
         raise WorkflowInstance.DoesNotExist(f"No workflow instance {instance_id}.")
     width = sql_rows.width(WorkflowInstance)
     instance = sql_rows.from_row(WorkflowInstance, row[:width])
-    ticket_id, summary, definition_id, created_by_id, seq = row[width : width + 5]
+    ticket_id, summary, definition_id, created_by_id, heard, seq = row[width : width + 6]
     if ticket_id is not None:
         instance.ticket = sql_rows.partial(
             TicketInstance,
@@ -48,16 +50,26 @@ def lock(
             ticket_definition_id=definition_id,
             created_by_id=created_by_id,
         )
+        # Whether anyone could hear that the ticket finished (runs/announcements.py).
+        instance.ticket.finish_heard = heard
     return instance, seq
 
 
 @cache
 def _lock_sql(*, by_task: bool) -> str:
     """The lock's query: the instance's columns, its ticket's id, summary, definition and
-    submitter, the task's seq."""
+    submitter, whether anyone could hear that it finished (its submitter has an address,
+    or the company has an active webhook: else announcing it would write nothing), the
+    task's seq."""
+    user_model = get_user_model()
+    heard = (
+        f"(EXISTS (SELECT 1 FROM {sql_rows.table(user_model)} u WHERE u.id = t.created_by_id"
+        " AND u.is_active AND u.email <> '')"
+        f" OR EXISTS (SELECT 1 FROM {sql_rows.table(Webhook)} h WHERE h.active))"
+    )
     columns = (
         f"{sql_rows.select_list(WorkflowInstance, 'w')}, t.id, t.summary,"
-        " t.ticket_definition_id, t.created_by_id"
+        f" t.ticket_definition_id, t.created_by_id, {heard}"
     )
     tickets = f"LEFT JOIN {sql_rows.table(TicketInstance)} t ON t.workflow_instance_id = w.id"
     if by_task:

@@ -53,22 +53,28 @@ from ticketflower.runs.writes import StepResult
 def _submission_sql() -> str:
     """What a submission needs of its ticket definition and workflow (the workflow's schema
     and layouts are big JSON that the cached compiled definition already holds), in SQL
-    written once (postgresql/rows.py): the submission is the API's hottest path."""
+    written once (postgresql/rows.py): the submission is the API's hottest path. The ids of
+    its workflow instance and ticket come in the same round trip (engine.NEXT_IDS); a
+    refused submission leaves them as gaps in the sequences, as any rolled back one does."""
     return (
-        "SELECT d.title, d.company_role_access, d.workflow_id, w.status, w.version"
+        "SELECT d.title, d.company_role_access, d.workflow_id, w.status, w.version,"
+        f" {engine.NEXT_IDS}"
         f" FROM {rows.table(TicketDefinition)} d"
         f" JOIN {rows.table(WorkflowDefinition)} w ON w.id = d.workflow_id"
         " WHERE d.id = %s"
     )
 
 
-def _submitted_definition(ticket_definition_id: int) -> TicketDefinition | None:
+def _submitted_definition(
+    ticket_definition_id: int,
+) -> tuple[TicketDefinition, tuple[int, int]] | None:
+    """The ticket definition (with its workflow's status and version) and the new ids."""
     with connection.cursor() as cursor:
         cursor.execute(_submission_sql(), [ticket_definition_id])
         row = cursor.fetchone()
     if row is None:
         return None
-    title, roles, workflow_id, status, version = row
+    title, roles, workflow_id, status, version, instance_id, ticket_id = row
     ticket_definition = rows.partial(
         TicketDefinition,
         id=ticket_definition_id,
@@ -79,7 +85,7 @@ def _submitted_definition(ticket_definition_id: int) -> TicketDefinition | None:
     ticket_definition.workflow = rows.partial(
         WorkflowDefinition, id=workflow_id, status=status, version=version
     )
-    return ticket_definition
+    return ticket_definition, (instance_id, ticket_id)
 
 
 def _forbidden(detail: str) -> ProblemError:
@@ -99,14 +105,15 @@ def do_submit_ticket(
     types are no secret to its own people; docs/decision-runs-task-roles.md). An unknown
     one: 400. Invalid fields: 400, nothing created.
     """
-    ticket_definition = (
+    found = (
         _submitted_definition(ticket_definition_id)
         if type(ticket_definition_id) is int and 0 < ticket_definition_id < 2**63
         else None
     )
-    if ticket_definition is None:
+    if found is None:
         message = f"No ticket definition {ticket_definition_id!r}."
         raise ProblemError("The ticket cannot be submitted.", [("/ticket_definition", message)])
+    ticket_definition, ids = found
     roles = ticket_definition.company_role_access
     if not may_submit(user, roles):
         needs = access.needs_roles(roles) if roles else "the role ticket_admin"
@@ -120,7 +127,7 @@ def do_submit_ticket(
             f"The workflow of this ticket definition is {workflow.status}: it takes no tickets.",
             [("/ticket_definition", f"The workflow is {workflow.status}, not ACTIVE.")],
         )
-    return engine.submit(ticket_definition, fields, user=user)
+    return engine.submit(ticket_definition, fields, user=user, ids=ids)
 
 
 # ---------------------------------------------------------------- task instances (workers)
