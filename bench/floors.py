@@ -41,8 +41,10 @@ per second, CPU ms per operation of each process tree (psutil, e2e's `Meter`: gu
 workers, stand-in, PostgreSQL — the postmaster, its background processes and this
 database's backends —, redis-server — found by its listening port —, this bench process,
 which is the load generator or the client being measured), PostgreSQL commits per
-operation (pg_stat_database of this database) and Redis commands per operation (INFO,
-server-wide). For `pg` also the CPU of the loop's own backend (`pg_backend_pid()`).
+operation (pg_stat_database of this database, counted over the whole load: PostgreSQL 15
+holds the counts of a backend running only read-only transactions until it has been idle
+10 s, so the Django parts wait 11 s after each load) and Redis commands per operation
+(INFO, server-wide). For `pg` also the CPU of the loop's own backend (`pg_backend_pid()`).
 
 The machine is shared: PostgreSQL's background processes, redis-server and the cores are
 everyone's, so run it alone before comparing figures (`everything_else_cores` in --json
@@ -673,6 +675,7 @@ def main() -> None:
         for stack in bench.stacks:
             stack.stop()
     facts["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    log(f"setup: {json.dumps(facts)}")
     if args.json:
         print(json.dumps({"setup": facts, "rows": rows}, indent=2))
     else:
