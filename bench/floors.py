@@ -616,6 +616,13 @@ def table(rows: list[dict]) -> str:
             f"| {r['part']} | {r['what']}{errors} | {r['ops_per_s']:,.0f} | {shown} |"
             f" {r['pg_commits_per_op']:g} / {r['redis_commands_per_op']:g} |"
         )
+    busy = [r["everything_else_cores"] for r in rows]
+    if busy:  # other sessions' work shares the cores, Redis and PostgreSQL's background
+        lines.append("")
+        lines.append(
+            f"The rest of the machine was busy {min(busy):.2f}–{max(busy):.2f} cores during"
+            " the windows (2 cores; --json has it per row)."
+        )
     return "\n".join(lines)
 
 
