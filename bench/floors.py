@@ -620,8 +620,8 @@ def table(rows: list[dict]) -> str:
     if busy:  # other sessions' work shares the cores, Redis and PostgreSQL's background
         lines.append("")
         lines.append(
-            f"The rest of the machine was busy {min(busy):.2f}–{max(busy):.2f} cores during"
-            " the windows (2 cores; --json has it per row)."
+            f"The rest of the machine was busy {max(0.0, min(busy)):.2f}–{max(busy):.2f} cores"
+            " during the windows (2 cores; --json has it per row)."
         )
     return "\n".join(lines)
 
