@@ -35,8 +35,8 @@ part at a time, and stops it after (Ctrl-C included). The parts (`--only` names)
 
 Each part is measured in a steady state: the load starts, runs until it has answered and
 then `--warmup` seconds more, and the figures are the difference between two snapshots
-`--seconds` apart taken while it still runs (so neither a ramp nor PostgreSQL's statistics
-lag, which holds an idle backend's counts up to 10 s, skews them). Per part: operations
+`--seconds` apart taken while it still runs (so that neither the start nor the end of the
+load, nor a gunicorn or worker booting, counts). Per part: operations
 per second, CPU ms per operation of each process tree (psutil, e2e's `Meter`: gunicorn,
 workers, stand-in, PostgreSQL — the postmaster, its background processes and this
 database's backends —, redis-server — found by its listening port —, this bench process,
