@@ -12,7 +12,7 @@ from tests.runs.support import Runner, install, loop_bundle
 # token, the roles, the savepoint of the step's atomic block (a transaction of its own
 # outside tests). django-tenants' `SET search_path` before each statement is not counted
 # (with TENANT_LIMIT_SET_CALLS it would be once per connection).
-SUBMISSION = 8
+SUBMISSION = 7
 COMPLETION = 13
 HISTORY = 7
 
