@@ -54,6 +54,15 @@ DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_m
 # (TENANT_LIMIT_SET_CALLS below; docs/decision-search-path-once.md).
 DATABASES["default"]["ENGINE"] = "ticketflower.postgresql"
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Parameters bound by the server, and a statement run 5 times on a connection prepared
+# there (parsed and planned once): half of PostgreSQL's CPU per submission. A prepared
+# statement is parsed again when the session's search path changed, so each company's
+# tables are the ones read (tests/platform/test_prepared_statements.py). 0 turns it off
+# (a pooler that cannot keep prepared statements: docs/decision-prepared-statements.md).
+DB_PREPARE_THRESHOLD = int(os.environ.get("TICKETFLOWER_DB_PREPARE_THRESHOLD", 5))
+DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+if DB_PREPARE_THRESHOLD > 0:
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = DB_PREPARE_THRESHOLD
 # The longest statement a web request may run (`ticketflower serve` and `run` set 15 s for
 # their web processes; workers and migrations have none): docs/limits.md.
 STATEMENT_TIMEOUT_MS = int(os.environ.get("TICKETFLOWER_STATEMENT_TIMEOUT_MS", 0))

@@ -11,6 +11,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar
 from typing import Any
 
 import httpx
@@ -32,6 +33,18 @@ _shared: httpx.Client | None = None
 _shared_lock = threading.Lock()
 
 
+class _NoCookies(CookieJar):
+    """A jar that keeps nothing: one client makes every company's calls, so a cookie an
+    answer sets must not go with the next call to that host (another company's, maybe).
+    Also spares each call the parsing of Set-Cookie headers."""
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+    def set_cookie(self, cookie: Any) -> None:
+        return None
+
+
 def shared_client() -> httpx.Client:
     """One client per process: thread-safe, keeps connections alive, and builds its SSL
     context once (building one per call cost ~25 ms of CPU per action: docs/benchmarks.md)."""
@@ -39,6 +52,7 @@ def shared_client() -> httpx.Client:
     with _shared_lock:
         if _shared is None:
             _shared = httpx.Client(
+                cookies=_NoCookies(),
                 follow_redirects=False,
                 limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
             )

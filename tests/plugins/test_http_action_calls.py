@@ -250,3 +250,38 @@ def test_https_to_a_pinned_address_verifies_the_certificate_of_the_name(monkeypa
     assert server.requests[0]["headers"]["Host"] == f"tls.test:{port}"
     assert refused.kind != "ok"
     assert "certificate" in refused.message.lower() or "hostname" in refused.message.lower()
+
+
+def test_a_cookie_one_answer_sets_is_never_sent_with_a_later_call():
+    """The workers share one client for every company's calls: a cookie kept from one call
+    would go with another company's call to the same host."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[str | None] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            seen.append(self.headers.get("Cookie"))
+            self.send_response(200)
+            self.send_header("Set-Cookie", "session=alpha-secret; Path=/")
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        outcomes = [do_call(url), do_call(url)]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [o.kind for o in outcomes] == ["ok", "ok"]
+    assert outcomes[0].answer["headers"]["set-cookie"].startswith("session=")
+    assert seen == [None, None]
