@@ -61,6 +61,8 @@ sys.path[:0] = [str(ROOT / "platform"), str(ROOT)]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ticketflower.settings")
 os.environ.setdefault("TICKETFLOWER_DEV", "1")
 
+from bench import bench_company  # noqa: E402
+
 SLUG = "benche2e"
 ANSWER = b'{"total": 1}'
 RESPONSE = (
@@ -193,39 +195,10 @@ def bundle(kind: str, url: str) -> dict:
 def set_up(url: str) -> tuple[str, str, dict[str, int]]:
     """The bench company, one ACTIVE workflow per kind calling `url`, a `staff` user:
     (host, token, {kind: ticket definition id})."""
-    import django
-
-    django.setup()
-    from django.contrib.auth.models import Group, User
-    from django_tenants.utils import schema_context
-
-    from tenants.models import Company
-    from ticketflower.accounts.tokens import issue_token
-    from ticketflower.companies import provisioning
-    from ticketflower.definitions import services
-    from ticketflower.definitions.models import TicketDefinition, WorkflowStatus
-
-    if not Company.objects.filter(schema_name=SLUG).exists():
-        provisioning.create_tenant(SLUG, admin_password="bench-password-123")
-    definitions = {}
-    with schema_context(SLUG):
-        for kind in ("one", "three"):
-            wanted = bundle(kind, url)
-            ticket = TicketDefinition.objects.filter(
-                title=f"E2E {kind}",
-                workflow__title=wanted["workflow"]["title"],
-                workflow__status=WorkflowStatus.ACTIVE,
-            ).first()
-            if ticket is None:
-                workflow = services.do_import_bundle(wanted, created_by=None)
-                services.do_activate_workflow(workflow)
-                ticket = TicketDefinition.objects.get(workflow=workflow)
-            definitions[kind] = ticket.pk
-        user, _ = User.objects.get_or_create(username="bench")
-        user.groups.add(Group.objects.get_or_create(name="staff")[0])
-        token = issue_token(user, "bench")[1]
-    base = os.environ.get("TICKETFLOWER_BASE_DOMAIN", "localhost")
-    return f"{SLUG}.{base}", token, definitions
+    kinds = ("one", "three")
+    return bench_company.ready(
+        SLUG, {kind: bundle(kind, url) for kind in kinds}, {kind: f"E2E {kind}" for kind in kinds}
+    )
 
 
 # ---------------------------------------------------------------- processes

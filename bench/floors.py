@@ -70,6 +70,7 @@ sys.path[:0] = [str(ROOT / "platform"), str(ROOT)]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ticketflower.settings")
 os.environ.setdefault("TICKETFLOWER_DEV", "1")
 
+from bench import bench_company  # noqa: E402
 from bench.e2e import Client, Meter, Stack, wait_port  # noqa: E402
 
 SLUG = "benchfloors"
@@ -114,35 +115,8 @@ BUNDLE = {
 def set_up() -> tuple[str, str, int]:
     """The bench company, its ACTIVE one-FORM workflow and a `staff` user with a token
     (as bench/e2e.py's set_up): (host, token, ticket definition id)."""
-    import django
-
-    django.setup()
-    from django.contrib.auth.models import Group, User
-    from django_tenants.utils import schema_context
-
-    from tenants.models import Company
-    from ticketflower.accounts.tokens import issue_token
-    from ticketflower.companies import provisioning
-    from ticketflower.definitions import services
-    from ticketflower.definitions.models import TicketDefinition, WorkflowStatus
-
-    if not Company.objects.filter(schema_name=SLUG).exists():
-        provisioning.create_tenant(SLUG, admin_password="bench-password-123")
-    with schema_context(SLUG):
-        ticket = TicketDefinition.objects.filter(
-            title="Floors form",
-            workflow__title=BUNDLE["workflow"]["title"],
-            workflow__status=WorkflowStatus.ACTIVE,
-        ).first()
-        if ticket is None:
-            workflow = services.do_import_bundle(BUNDLE, created_by=None)
-            services.do_activate_workflow(workflow)
-            ticket = TicketDefinition.objects.get(workflow=workflow)
-        user, _ = User.objects.get_or_create(username="bench")
-        user.groups.add(Group.objects.get_or_create(name="staff")[0])
-        token = issue_token(user, "bench")[1]
-    base = os.environ.get("TICKETFLOWER_BASE_DOMAIN", "localhost")
-    return f"{SLUG}.{base}", token, ticket.pk
+    host, token, definitions = bench_company.ready(SLUG, {"form": BUNDLE}, {"form": "Floors form"})
+    return host, token, definitions["form"]
 
 
 # ---------------------------------------------------------------- load and measurement

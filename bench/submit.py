@@ -37,6 +37,8 @@ sys.path[:0] = [str(ROOT / "platform"), str(ROOT)]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ticketflower.settings")
 os.environ.setdefault("TICKETFLOWER_DEV", "1")
 
+from bench import bench_company  # noqa: E402
+
 SLUG = "benchsubmit"
 BUNDLE = {
     "format": "ticketflower.bundle/v1",
@@ -75,33 +77,10 @@ BUNDLE = {
 
 def set_up() -> tuple[str, str, int]:
     """The bench company, its ACTIVE workflow and a `staff` user: (host, token, ticket def)."""
-    import django
-
-    django.setup()
-    from django.contrib.auth.models import Group, User
-    from django_tenants.utils import schema_context
-
-    from tenants.models import Company
-    from ticketflower.accounts.tokens import issue_token
-    from ticketflower.companies import provisioning
-    from ticketflower.definitions import services
-    from ticketflower.definitions.models import TicketDefinition, WorkflowStatus
-
-    if not Company.objects.filter(schema_name=SLUG).exists():
-        provisioning.create_tenant(SLUG, admin_password="bench-password-123")
-    with schema_context(SLUG):
-        ticket = TicketDefinition.objects.filter(
-            title="Expense", workflow__status=WorkflowStatus.ACTIVE
-        ).first()
-        if ticket is None:
-            workflow = services.do_import_bundle(BUNDLE, created_by=None)
-            services.do_activate_workflow(workflow)
-            ticket = TicketDefinition.objects.get(workflow=workflow)
-        user, _ = User.objects.get_or_create(username="bench")
-        user.groups.add(Group.objects.get_or_create(name="staff")[0])
-        token = issue_token(user, "bench")[1]
-    base = os.environ.get("TICKETFLOWER_BASE_DOMAIN", "localhost")
-    return f"{SLUG}.{base}", token, ticket.pk
+    host, token, definitions = bench_company.ready(
+        SLUG, {"expense": BUNDLE}, {"expense": "Expense"}
+    )
+    return host, token, definitions["expense"]
 
 
 class Client:
