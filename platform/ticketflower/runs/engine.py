@@ -88,8 +88,8 @@ def submit(
     ticket_definition: TicketDefinition,
     fields: Any,
     *,
+    ids: tuple[int, int],
     user: Any = None,
-    ids: tuple[int, int] | None = None,
 ) -> tuple[TicketInstance, StepResult]:
     """Create a ticket and its workflow instance, and run the submission step.
 
@@ -97,7 +97,8 @@ def submit(
     A workflow that cannot start (its stored definition no longer compiles, or the step
     fails unexpectedly) keeps the ticket NOT_STARTED with a WORKFLOW_CREATION error
     (`start` runs it later): the submission is never lost. `ids`: the new workflow
-    instance's and ticket's ids when the caller read them already (NEXT_IDS).
+    instance's and ticket's ids, read by the caller (NEXT_IDS) before the step, so that
+    the step sees $.ticket.id and every row is written at once.
     """
     workflow = ticket_definition.workflow
     try:
@@ -119,11 +120,6 @@ def submit(
     if problems:
         raise refusal(StepRefused(INVALID, problems))
     user_id = getattr(user, "pk", None)
-    # The ids first, so that the step sees $.ticket.id and every row is written at once.
-    if ids is None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {NEXT_IDS}")
-            ids = cursor.fetchone()
     instance_id, ticket_id = ids
     # $.ticket.definition is the ticket definition's title, as in a simulation
     # (docs/decision-runs-engine.md).
@@ -256,7 +252,8 @@ def start(instance_id: int, *, user: Any = None) -> StepResult:
         return result
 
 
-# A new workflow instance's id and its ticket's (a select list).
+# A new workflow instance's id and its ticket's (a select list; services.py reads them
+# with the submitted ticket definition).
 NEXT_IDS = (
     "nextval(pg_get_serial_sequence('runs_workflowinstance', 'id')),"
     " nextval(pg_get_serial_sequence('runs_ticketinstance', 'id'))"
