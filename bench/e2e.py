@@ -325,6 +325,15 @@ class Client:
         self.count += 1
         body = self.body % (self.count, 1 + self.count % 100)
         request = b"%s%d\r\n\r\n%s" % (self.head, len(body), body)
+        status, raw = await self.exchange(request)
+        if status != 201:
+            raise RuntimeError(f"submission answered {status}: {raw[:300]!r}")
+        return json.loads(raw)["workflow_instance"]["id"]
+
+    async def exchange(self, request: bytes) -> tuple[int, bytes]:
+        """Send `request` and read the answer: its status and body. A kept-alive
+        connection the server had closed is opened afresh once; no answer within 30 s is
+        a TimeoutError; the connection is closed when the server closes it."""
         try:
             async with asyncio.timeout(30):
                 for attempt in range(2):
@@ -342,12 +351,10 @@ class Client:
                             raise
         except TimeoutError:
             self.close()
-            raise TimeoutError("a submission had no answer within 30 s") from None
+            raise TimeoutError("a request had no answer within 30 s") from None
         if close:
             self.close()
-        if status != 201:
-            raise RuntimeError(f"submission answered {status}: {raw[:300]!r}")
-        return json.loads(raw)["workflow_instance"]["id"]
+        return status, raw
 
     async def _answer(self) -> tuple[int, bool, bytes]:
         """The status, whether the server closes the connection, and the body."""

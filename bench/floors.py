@@ -173,23 +173,7 @@ class Fetch(Client):
         self.writer: asyncio.StreamWriter | None = None
 
     async def submit(self) -> int:
-        async with asyncio.timeout(30):
-            for attempt in range(2):
-                try:
-                    if self.writer is None:
-                        self.reader, self.writer = await asyncio.open_connection(
-                            "127.0.0.1", self.port
-                        )
-                    self.writer.write(self.request)
-                    status, close, raw = await self._answer()
-                    break
-                except (ConnectionError, asyncio.IncompleteReadError):
-                    # A kept-alive connection the server had closed: once more, afresh.
-                    self.close()
-                    if attempt:
-                        raise
-        if close:
-            self.close()
+        status, raw = await self.exchange(self.request)
         if status != self.expect:
             raise RuntimeError(f"answered {status}, not {self.expect}: {raw[:200]!r}")
         return status
